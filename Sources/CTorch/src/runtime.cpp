@@ -1,0 +1,168 @@
+// Autograd, random generators, threads, devices, autocast and the fused optimizer kernels.
+#include "internal.h"
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <ATen/ops/_foreach_add.h>
+#include <ATen/ops/_foreach_lerp.h>
+#include <ATen/ops/_foreach_mul.h>
+#include <ATen/ops/_foreach_norm.h>
+#include <ATen/ops/_fused_adamw.h>
+#include <ATen/ops/clamp_max.h>
+#include <ATen/ops/stack.h>
+#include <ATen/ops/linalg_vector_norm.h>
+#include <ATen/ops/zeros.h>
+
+using namespace ctorch;
+
+extern "C" {
+
+// ---- autograd ----
+ct_error ct_set_requires_grad(ct_tensor t, bool on) {
+  return guarded([&] { t->t.requires_grad_(on); });
+}
+
+ct_error ct_requires_grad(ct_tensor t, bool *out) {
+  return guarded([&] { *out = T(t).requires_grad(); });
+}
+
+ct_error ct_backward(ct_tensor t, ct_tensor grad) {
+  return guarded([&] { T(t).backward(grad ? T(grad) : at::Tensor()); });
+}
+
+ct_error ct_grad(ct_tensor *out, ct_tensor t) {
+  return guarded([&] {
+    const auto &g = T(t).grad();
+    *out = g.defined() ? wrap(g) : nullptr;
+  });
+}
+
+ct_error ct_zero_grad(ct_tensor t) {
+  return guarded([&] { t->t.mutable_grad().reset(); });
+}
+
+ct_error ct_detach(ct_tensor *out, ct_tensor t) {
+  return guarded([&] { *out = wrap(T(t).detach()); });
+}
+
+bool ct_set_grad_enabled(bool on) {
+  bool previous = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(on);
+  return previous;
+}
+
+bool ct_is_grad_enabled(void) { return at::GradMode::is_enabled(); }
+
+// ---- random generators ----
+ct_error ct_manual_seed(uint64_t seed) {
+  return guarded([&] {
+    auto g = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(seed);
+  });
+}
+
+ct_error ct_generator_new(ct_generator *out, uint64_t seed) {
+  return guarded([&] { *out = new ct_generator_s{at::detail::createCPUGenerator(seed)}; });
+}
+
+void ct_generator_free(ct_generator g) { delete g; }
+
+ct_error ct_generator_get_state(ct_generator g, ct_tensor *out) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> lock(g->g.mutex());
+    *out = wrap(g->g.get_state());
+  });
+}
+
+ct_error ct_generator_set_state(ct_generator g, ct_tensor state) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> lock(g->g.mutex());
+    g->g.set_state(T(state));
+  });
+}
+
+// ---- threads, devices, precision ----
+void ct_set_num_threads(int32_t n) { at::set_num_threads(n); }
+int32_t ct_get_num_threads(void) { return at::get_num_threads(); }
+bool ct_cuda_available(void) { return at::globalContext().hasCUDA(); }
+int32_t ct_cuda_device_count(void) {
+  return at::globalContext().hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0;
+}
+
+ct_error ct_cuda_synchronize(int32_t device_index) {
+  return guarded([&] { at::detail::getCUDAHooks().deviceSynchronize(static_cast<c10::DeviceIndex>(device_index)); });
+}
+
+ct_error ct_set_autocast(int32_t device_type, bool enabled, int32_t dtype) {
+  return guarded([&] {
+    auto d = device_type == CT_DEVICE_CUDA ? at::kCUDA : at::kCPU;
+    at::autocast::set_autocast_enabled(d, enabled);
+    at::autocast::set_autocast_dtype(d, static_cast<at::ScalarType>(dtype));
+  });
+}
+
+void ct_autocast_clear_cache(void) { at::autocast::clear_cache(); }
+
+// ---- optimisation ----
+ct_error ct_fused_adamw(const ct_tensor *params, const ct_tensor *grads, const ct_tensor *exp_avgs,
+                        const ct_tensor *exp_avg_sqs, const ct_tensor *steps, int64_t n, double lr, double beta1,
+                        double beta2, double weight_decay, double eps) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    auto p = list(params, n), g = list(grads, n), m = list(exp_avgs, n), v = list(exp_avg_sqs, n),
+         s = list(steps, n);
+    at::_foreach_add_(s, 1);
+    at::_fused_adamw_(p, g, m, v, /*max_exp_avg_sqs=*/{}, s, lr, beta1, beta2, weight_decay, eps,
+                      /*amsgrad=*/false, /*maximize=*/false);
+  });
+}
+
+ct_error ct_clip_grad_norm(ct_tensor *total, const ct_tensor *params, int64_t n, double max_norm) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> grads;
+    for (int64_t i = 0; i < n; i++) {
+      const auto &g = T(params[i]).grad();
+      if (g.defined()) grads.push_back(g);
+    }
+    if (grads.empty()) {
+      *total = wrap(at::zeros({}, at::kFloat));
+      return;
+    }
+    auto norms = at::_foreach_norm(grads, 2);
+    auto norm = at::linalg_vector_norm(at::stack(norms), 2);
+    // As torch.nn.utils.clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)), no host sync.
+    auto coef = at::clamp_max(max_norm / (norm + 1e-6), 1.0);
+    at::_foreach_mul_(grads, coef);
+    *total = wrap(norm);
+  });
+}
+
+ct_error ct_foreach_add_(const ct_tensor *a, const ct_tensor *b, int64_t n, double alpha) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    auto x = list(a, n);
+    at::_foreach_add_(x, list(b, n), alpha);
+  });
+}
+
+ct_error ct_foreach_mul_scalar_(const ct_tensor *a, int64_t n, double s) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    auto x = list(a, n);
+    at::_foreach_mul_(x, s);
+  });
+}
+
+ct_error ct_foreach_lerp_(const ct_tensor *a, const ct_tensor *b, int64_t n, double weight) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    auto x = list(a, n);
+    at::_foreach_lerp_(x, list(b, n), weight);
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,108 @@
+import CTorch
+import Foundation
+
+/// A failure reported by libtorch, with the name of the operation that raised it.
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let message: String
+
+    public var description: String { "\(operation): \(message)" }
+}
+
+/// How a failing libtorch call is handled. In model code a failure is a bug: the program stops with
+/// libtorch's message and the op's name. Code that feeds user data to the engine wraps the work in
+/// `Engine.catching`, which turns the first failure into a thrown `EngineError`.
+public enum Engine {
+    /// Thread-local, because libtorch's own grad and autocast modes are thread-local too.
+    private final class Trap {
+        var depth = 0
+        var first: EngineError?
+    }
+
+    private static let trapKey = "segmadiff.engine.trap"
+
+    private static var trap: Trap {
+        if let trap = Thread.current.threadDictionary[trapKey] as? Trap { return trap }
+        let trap = Trap()
+        Thread.current.threadDictionary[trapKey] = trap
+        return trap
+    }
+
+    /// Runs `body`; if any libtorch call in it fails, throws the first failure. After a failure the
+    /// remaining ops see undefined placeholder tensors and fail quietly, so `body` runs to its end.
+    public static func catching<T>(_ body: () throws -> T) throws -> T {
+        let trap = self.trap
+        let outer = trap.first
+        trap.depth += 1
+        trap.first = nil
+        defer {
+            trap.depth -= 1
+            trap.first = outer
+        }
+        let result = try body()
+        if let failure = trap.first { throw failure }
+        return result
+    }
+
+    /// Reports a failure of `operation`; returns only inside `catching`.
+    static func fail(_ operation: String, _ message: UnsafePointer<CChar>) {
+        let error = EngineError(operation: operation, message: String(cString: message))
+        let trap = self.trap
+        guard trap.depth > 0 else {
+            FileHandle.standardError.write(Data("segmadiff: internal error in libtorch \(error)\n".utf8))
+            fatalError("libtorch \(error)")
+        }
+        if trap.first == nil { trap.first = error }
+    }
+
+    /// Checks the result of a call that returns no tensor.
+    @inline(__always)
+    static func check(_ operation: String, _ error: ct_error?) {
+        if let error { fail(operation, error) }
+    }
+
+    /// Runs a call that makes one tensor.
+    @inline(__always)
+    static func make(_ operation: String, _ body: (UnsafeMutablePointer<ct_tensor?>) -> ct_error?) -> Tensor {
+        Tensor(handle: makeHandle(operation, body))
+    }
+
+    /// Runs a call that makes one tensor handle (an undefined placeholder after a failure).
+    @inline(__always)
+    static func makeHandle(_ operation: String, _ body: (UnsafeMutablePointer<ct_tensor?>) -> ct_error?) -> ct_tensor {
+        var out: ct_tensor?
+        if let error = body(&out) {
+            fail(operation, error)
+            return ct_undefined()
+        }
+        return out!
+    }
+
+    /// The libtorch version segmadiff runs on.
+    public static var libtorchVersion: String { String(cString: ct_version()) }
+
+    /// Threads libtorch uses for intra-op parallelism.
+    public static var threads: Int {
+        get { Int(ct_get_num_threads()) }
+        set { ct_set_num_threads(Int32(Swift.max(1, newValue))) }
+    }
+
+    /// Whether a CUDA device can be used (the build linked a CUDA libtorch and a GPU is present).
+    public static var cudaAvailable: Bool { ct_cuda_available() }
+    public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+
+    public static func synchronize(_ device: Device) {
+        if case .cuda(let index) = device { check("cuda_synchronize", ct_cuda_synchronize(Int32(index))) }
+    }
+
+    /// Seeds libtorch's default CPU generator.
+    public static func manualSeed(_ seed: UInt64) { check("manual_seed", ct_manual_seed(seed)) }
+
+    /// Turns bf16 (or fp16) autocast on or off for a device type, on this thread.
+    public static func setAutocast(_ enabled: Bool, device: Device = .cpu, dtype: DType = .bfloat16) {
+        check("set_autocast", ct_set_autocast(device.cType, enabled, dtype.rawValue))
+    }
+
+    /// Drops autocast's cached low-precision weight copies (call after each optimizer step).
+    public static func clearAutocastCache() { ct_autocast_clear_cache() }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// The safetensors file format: an 8-byte little-endian header length, a JSON header naming each
+/// tensor's dtype, shape and byte range, then the raw little-endian data.
+public enum Safetensors {
+    public struct FormatError: Error, CustomStringConvertible {
+        public let file: String
+        public let reason: String
+        public var description: String { "\(file) is not a valid safetensors file: \(reason)" }
+    }
+
+    /// The dtype names of the format, for the dtypes segmadiff reads and writes.
+    static let dtypeNames: [String: DType] = [
+        "F32": .float32, "F16": .float16, "BF16": .bfloat16, "F64": .float64,
+        "I64": .int64, "I32": .int32, "I16": .int16, "I8": .int8, "U8": .uint8, "U16": .uint16, "BOOL": .bool,
+    ]
+
+    static func name(of dtype: DType) -> String {
+        dtypeNames.first { $0.value == dtype }!.key
+    }
+
+    /// A file opened by memory map; tensors are copied out one by one on request.
+    public struct File {
+        public let path: String
+        public let metadata: [String: String]
+        private let data: Data
+        private let dataStart: Int
+        private let entries: [String: (dtype: DType, shape: [Int], range: Range<Int>)]
+
+        public var keys: [String] { entries.keys.sorted() }
+
+        public func shape(_ key: String) -> [Int]? { entries[key]?.shape }
+        public func dtype(_ key: String) -> DType? { entries[key]?.dtype }
+
+        public init(path: String) throws {
+            self.path = path
+            let url = URL(fileURLWithPath: path)
+            do {
+                data = try Data(contentsOf: url, options: .alwaysMapped)
+            } catch {
+                throw FormatError(file: path, reason: "cannot be read (\((error as NSError).localizedDescription))")
+            }
+            func fail(_ reason: String) -> FormatError { FormatError(file: path, reason: reason) }
+            guard data.count >= 8 else { throw fail("it is shorter than its 8-byte header length") }
+            let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard headerLength <= UInt64(data.count - 8) else { throw fail("its header length \(headerLength) runs past the end") }
+            dataStart = 8 + Int(headerLength)
+            let header = data.subdata(in: 8..<dataStart)
+            guard let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+                throw fail("its header is not a JSON object")
+            }
+            var metadata: [String: String] = [:]
+            var entries: [String: (DType, [Int], Range<Int>)] = [:]
+            let payload = data.count - dataStart
+            for (key, value) in json {
+                if key == "__metadata__" {
+                    metadata = (value as? [String: String]) ?? [:]
+                    continue
+                }
+                guard let info = value as? [String: Any], let typeName = info["dtype"] as? String,
+                      let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int],
+                      offsets.count == 2 else { throw fail("entry \(key) lacks dtype, shape or data_offsets") }
+                guard let dtype = dtypeNames[typeName] else { throw fail("entry \(key) has unsupported dtype \(typeName)") }
+                let (begin, end) = (offsets[0], offsets[1])
+                guard begin >= 0, begin <= end, end <= payload else { throw fail("entry \(key) points outside the data") }
+                guard end - begin == shape.reduce(1, *) * dtype.size else {
+                    throw fail("entry \(key) has \(end - begin) bytes for shape \(shape) of \(dtype)")
+                }
+                entries[key] = (dtype, shape, begin..<end)
+            }
+            self.metadata = metadata
+            self.entries = entries
+        }
+
+        /// The tensor stored under `key`, on `device`.
+        public func tensor(_ key: String, on device: Device = .cpu) -> Tensor? {
+            guard let entry = entries[key] else { return nil }
+            let start = dataStart + entry.range.lowerBound
+            return data.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + entry.range.count)])
+                return Tensor(bytes: bytes, dtype: entry.dtype, shape: entry.shape, on: device)
+            }
+        }
+
+        /// Every tensor in the file.
+        public func tensors(on device: Device = .cpu) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: keys.map { ($0, tensor($0, on: device)!) })
+        }
+    }
+
+    public static func load(_ path: String, on device: Device = .cpu) throws -> [String: Tensor] {
+        try File(path: path).tensors(on: device)
+    }
+
+    /// The bytes of a safetensors file holding `tensors` (keys sorted; header padded to 8 bytes).
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+        let keys = tensors.keys.sorted()
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var blobs: [[UInt8]] = []
+        var offset = 0
+        for key in keys {
+            let tensor = tensors[key]!
+            let bytes = tensor.bytes()
+            header[key] = ["dtype": name(of: tensor.dtype), "shape": tensor.shape, "data_offsets": [offset, offset + bytes.count]] as [String: Any]
+            offset += bytes.count
+            blobs.append(bytes)
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(json)
+        for blob in blobs { out.append(contentsOf: blob) }
+        return out
+    }
+
+    /// Writes `tensors` to `path` atomically: a crash never leaves a half-written file behind.
+    public static func save(_ tensors: [String: Tensor], to path: String, metadata: [String: String] = [:]) throws {
+        try AtomicFile.write(try encode(tensors, metadata: metadata), to: path)
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what segmadiff builds and links against, idempotently:
+#  - libtorch from the PyPI torch wheel (CPU kernels; the CUDA runtime wheels are needed at load time),
+#    into .deps/python (git-ignored), unless LIBTORCH points at an existing torch package folder;
+#  - the Debian -dev packages it links (libpng, libjpeg, zlib) when missing.
+# Then builds the C shim (libctorch.so) against that libtorch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TORCH_VERSION=2.15.0
+CUDA_WHEELS=("nvidia-cuda-runtime==13.2.86.*" "nvidia-cuda-cupti==13.2.86.*")
+DEPS=.deps
+
+need_apt=()
+for pkg in libpng-dev libjpeg-dev zlib1g-dev g++ make; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: error: missing Debian packages ${need_apt[*]}; run: sudo apt-get install ${need_apt[*]}" >&2
+    exit 2
+  fi
+fi
+
+if [ -n "${LIBTORCH:-}" ]; then
+  torch_dir=$LIBTORCH
+  [ -f "$torch_dir/lib/libtorch_cpu.so" ] || { echo "setup: error: LIBTORCH=$torch_dir has no lib/libtorch_cpu.so; point it at a torch package folder (python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')" >&2; exit 2; }
+else
+  torch_dir=$DEPS/python/torch
+  stamp=$DEPS/python/.torch-$TORCH_VERSION
+  if [ ! -f "$stamp" ]; then
+    echo "setup: installing torch==$TORCH_VERSION (libtorch) into $DEPS/python"
+    rm -rf "$DEPS/python"
+    python3 -m pip install -q --no-deps --no-compile --target "$DEPS/python" "torch==$TORCH_VERSION" "${CUDA_WHEELS[@]}"
+    touch "$stamp"
+  fi
+fi
+mkdir -p "$DEPS"
+# One place the build reads the chosen torch from (Package.swift and the Makefile).
+torch_abs=$(cd "$torch_dir" && pwd)
+if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch_abs" > "$DEPS/torch-dir"; fi
+
+make -s shim
