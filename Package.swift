@@ -22,11 +22,24 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CTorch", path: "Sources/CTorch"),
         .target(name: "Torch", dependencies: ["CTorch"], linkerSettings: linkShim),
+        .target(name: "ModelCard"),
+        // Layers above the engine; each uses only the ones listed before it.
+        .target(name: "Models", dependencies: ["Torch", "ModelCard"]),
+        .target(name: "Diffusion", dependencies: ["Torch"]),
+        .target(name: "ImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+        .target(name: "Datasets", dependencies: ["Torch", "ModelCard", "ImageCodecs"]),
+        .target(name: "Training", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets"]),
         .executableTarget(
             name: "segmadiff",
-            dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "segmadiff-bench", dependencies: ["Torch"], path: "Benchmarks/segmadiff-bench"),
+            dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "segmadiff-bench", dependencies: ["Torch", "Models", "Diffusion", "Datasets"],
+                          path: "Benchmarks/segmadiff-bench"),
         .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Diffusion", "TestSupport"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
     ]
 )

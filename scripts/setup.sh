@@ -43,4 +43,4 @@ mkdir -p "$DEPS"
 torch_abs=$(cd "$torch_dir" && pwd)
 if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch_abs" > "$DEPS/torch-dir"; fi
 
-make -s shim
+make -s -j2 shim

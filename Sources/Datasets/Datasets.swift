@@ -1,0 +1,1 @@
+// Dataset discovery and validation, preprocessing, mask encoding and ablation, loading.

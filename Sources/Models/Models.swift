@@ -1,0 +1,1 @@
+// The SegMaDiff U-Net, its blocks and the MDFormer, built from diffusers config.json files.

@@ -1,0 +1,1 @@
+// Training: optimizer schedules, the train loop, checkpoints and resume.
