@@ -10,7 +10,7 @@ private final class TinyNet: Module {
     func callAsFunction(_ x: Tensor) -> Tensor { conv2(norm(conv1(x)).silu()) }
 }
 
-@Suite struct TrainingTests {
+@Suite struct OptimizerTests {
     @Test func tinyNetFitsABatch() {
         Engine.manualSeed(0)
         let net = TinyNet()
