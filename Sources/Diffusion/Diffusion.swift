@@ -1,1 +1,0 @@
-// Noise schedulers and the guided sampling loop.

@@ -1,0 +1,72 @@
+import Foundation
+import ModelCard
+import Torch
+
+/// A U-Net in the seed's checkpoint layout: a `unet/` folder holding diffusers' config.json, the
+/// weights as diffusion_pytorch_model.safetensors and, for models segmadiff wrote, segmadiff.json.
+public struct UNetCheckpoint {
+    public static let weightsFileName = "diffusion_pytorch_model.safetensors"
+
+    public let model: UNet2DModel
+    /// The folder's segmadiff.json, or nil for a checkpoint of the Python reference.
+    public let card: ModelCard?
+
+    /// Loads SegMaDiff checkpoints, plain diffusers UNet2DModel ones and legacy attention names.
+    /// Without segmadiff.json the MDFormer, if any, is read off the keys (`reference` unless the
+    /// DynamicTanh keys or a per-channel A_log say otherwise). Errors name the file and the key.
+    public static func load(from folder: URL, device: Device = .cpu) throws -> UNetCheckpoint {
+        let configURL = folder.appendingPathComponent(UNetConfig.fileName)
+        let weightsURL = folder.appendingPathComponent(weightsFileName)
+        let cardURL = folder.appendingPathComponent(ModelCard.fileName)
+        let config = try UNetConfig.read(from: configURL)
+        let weights = try Safetensors.File(path: weightsURL.path)
+        var card: ModelCard?
+        if FileManager.default.fileExists(atPath: cardURL.path) {
+            do {
+                card = try ModelCard.read(from: cardURL)
+            } catch {
+                throw ModelFileError(file: cardURL.path, "cannot be read (\(error))")
+            }
+        }
+        let mdformer = card.map(\.mdformer) ?? inferMDFormer(weights, midChannels: config.blockOutChannels.last!)
+        let model = UNet2DModel(config: config, mdformer: mdformer)
+        var stateDict: [String: Tensor] = [:]
+        for key in weights.keys { stateDict[LegacyAttentionNames.current(key)] = weights.tensor(key)! }
+        do {
+            try model.load(stateDict: stateDict)
+        } catch let mismatch as StateDictMismatch {
+            let describedBy = card == nil ? configURL.lastPathComponent : "\(configURL.lastPathComponent) and \(ModelCard.fileName)"
+            throw ModelFileError(file: weightsURL.path, "does not fit the model of \(describedBy): \(mismatch)")
+        }
+        if device != .cpu { model.move(to: device) }
+        return UNetCheckpoint(model: model, card: card)
+    }
+
+    /// Writes config.json, the weights (current key names) and, when `card` is given, segmadiff.json
+    /// with the model's MDFormer settings. Each file is written atomically.
+    public static func save(_ model: UNet2DModel, card: ModelCard?, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(model.config.jsonText, to: folder.appendingPathComponent(UNetConfig.fileName).path)
+        let weights = model.stateDict().mapValues { $0.detached() }
+        try Safetensors.save(weights, to: folder.appendingPathComponent(weightsFileName).path, metadata: ["format": "pt"])
+        if var card {
+            card.mdformer = model.mdformerConfig
+            try AtomicFile.write(try card.encoded(), to: folder.appendingPathComponent(ModelCard.fileName).path)
+        }
+    }
+
+    /// What the keys of a checkpoint without segmadiff.json say about its MDFormer.
+    static func inferMDFormer(_ weights: Safetensors.File, midChannels: Int) -> MDFormerConfig? {
+        let prefix = "mid_block.MDFormer."
+        guard weights.keys.contains(where: { $0.hasPrefix(prefix) }) else { return nil }
+        var config = MDFormerConfig(variant: .reference)
+        let aLog = weights.shape(prefix + "A_log")
+        if weights.shape(prefix + "dyt_alpha") != nil || aLog?.count == 2 { config.variant = .segmadiff }
+        if let states = aLog?.last { config.dState = states }
+        if let channels = weights.shape(prefix + "D")?.first, channels % midChannels == 0 {
+            config.expand = channels / midChannels
+        }
+        if let kernel = weights.shape(prefix + "dw_conv.weight"), kernel.count == 4 { config.kernelSize = kernel[2] }
+        return config
+    }
+}
