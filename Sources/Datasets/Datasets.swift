@@ -1,1 +1,0 @@
-// Dataset discovery and validation, preprocessing, mask encoding and ablation, loading.

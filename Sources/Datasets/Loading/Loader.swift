@@ -1,0 +1,166 @@
+import Foundation
+import Torch
+
+public struct LoaderOptions: Sendable {
+    public var batchSize: Int
+    /// Shuffle each epoch (seeded); off gives file-name order, for deterministic evaluation.
+    public var shuffle: Bool
+    public var seed: UInt64
+    /// Batches decoded ahead of the training loop (memory bound: this many batches wait at most).
+    public var prefetchBatches: Int
+    /// Keep decoded, resized samples in memory after their first epoch.
+    public var cacheSamples: Bool
+    /// Ablate the masks of each batch (training with `--use_ablated_segmentations`).
+    public var ablation: MaskAblation?
+
+    public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, prefetchBatches: Int = 2,
+                cacheSamples: Bool = false, ablation: MaskAblation? = nil) {
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.prefetchBatches = prefetchBatches
+        self.cacheSamples = cacheSamples
+        self.ablation = ablation
+    }
+}
+
+/// Batches of one split, epoch after epoch. Each epoch covers every sample once in a seeded order;
+/// the last, partial batch is kept (the reference's drop_last=False). Decoding and resizing run on
+/// background threads, a few batches ahead of the caller, while its training step runs.
+///
+///     let loader = Loader(data, split: .train, options: LoaderOptions(batchSize: 16, seed: seed))
+///     while let batch = try loader.next() { ... }    // one epoch; the next call starts the next one
+///     checkpoint.loader = loader.state               // later: Loader(..., state: saved)
+public final class Loader: @unchecked Sendable {
+    private enum Item {
+        case batch(Batch)
+        case endOfEpoch
+        case failure(Error)
+    }
+
+    public let dataset: Dataset
+    public let split: Split
+    public let options: LoaderOptions
+    private let samples: [SampleFiles]
+    private let cache: SampleCache?
+    private var queue: BatchQueue<Item>?
+    /// The position of the next batch `next()` returns.
+    public private(set) var state: LoaderState
+
+    public init(_ dataset: Dataset, split: Split, options: LoaderOptions, state: LoaderState? = nil) {
+        precondition(options.batchSize > 0, "Loader: batch size must be positive")
+        self.dataset = dataset
+        self.split = split
+        self.options = options
+        samples = dataset.samples(split)
+        cache = options.cacheSamples ? SampleCache() : nil
+        self.state = state ?? LoaderState(seed: options.seed)
+    }
+
+    deinit { queue?.close() }
+
+    public var sampleCount: Int { samples.count }
+    public var batchesPerEpoch: Int { (samples.count + options.batchSize - 1) / options.batchSize }
+
+    /// The next batch of the current epoch, or nil once it is used up (the call after that starts
+    /// the next epoch).
+    public func next() throws -> Batch? {
+        let queue = self.queue ?? startProducer()
+        switch queue.pop() {
+        case .batch(let batch):
+            state.batch = batch.index + 1
+            return batch
+        case .endOfEpoch:
+            state = LoaderState(epoch: state.epoch + 1, batch: 0, seed: state.seed)
+            return nil
+        case .failure(let error):
+            queue.close()
+            self.queue = nil
+            throw error
+        }
+    }
+
+    /// Continues from a saved position: the following batches equal those the saving loader gave.
+    public func restore(_ saved: LoaderState) {
+        queue?.close()
+        queue = nil
+        state = saved
+    }
+
+    /// The samples of batch `index` of `epoch`, as indices into the split.
+    public func sampleIndices(epoch: Int, batch index: Int) -> [Int] {
+        let order = options.shuffle
+            ? ShuffleOrder.permutation(count: samples.count, seed: state.seed, epoch: epoch) : Array(0..<samples.count)
+        let start = index * options.batchSize
+        return Array(order[start..<Swift.min(start + options.batchSize, samples.count)])
+    }
+
+    private func startProducer() -> BatchQueue<Item> {
+        let queue = BatchQueue<Item>(capacity: options.prefetchBatches)
+        self.queue = queue
+        let start = state
+        let thread = Thread { [dataset, samples, options, cache, batchesPerEpoch] in
+            let producer = BatchProducer(dataset: dataset, samples: samples, options: options, cache: cache)
+            var epoch = start.epoch, index = start.batch
+            while !queue.isClosed {
+                if index >= batchesPerEpoch {
+                    guard queue.push(.endOfEpoch) else { return }
+                    epoch += 1
+                    index = 0
+                    continue
+                }
+                do {
+                    let batch = try producer.batch(epoch: epoch, index: index, seed: start.seed)
+                    guard queue.push(.batch(batch)) else { return }
+                    index += 1
+                } catch {
+                    _ = queue.push(.failure(error))
+                    return
+                }
+            }
+        }
+        thread.name = "segmadiff.loader"
+        thread.start()
+        return queue
+    }
+}
+
+/// Builds one batch: its samples decoded in parallel (or taken from the cache), stacked, the masks
+/// merged, ablated and encoded.
+struct BatchProducer {
+    let dataset: Dataset
+    let samples: [SampleFiles]
+    let options: LoaderOptions
+    let cache: SampleCache?
+
+    func batch(epoch: Int, index: Int, seed: UInt64) throws -> Batch {
+        let order = options.shuffle
+            ? ShuffleOrder.permutation(count: samples.count, seed: seed, epoch: epoch) : Array(0..<samples.count)
+        let start = index * options.batchSize
+        let members = Array(order[start..<Swift.min(start + options.batchSize, samples.count)])
+        let loaded = parallelMap(members.count) { slot -> Result<PreparedSample, Error> in
+            let sampleIndex = members[slot]
+            return Result {
+                if let cache { return try cache.sample(sampleIndex) { try dataset.load(samples[sampleIndex]) } }
+                return try dataset.load(samples[sampleIndex])
+            }
+        }
+        let prepared = try loaded.map { try $0.get() }
+        return try Engine.catching {
+            var batch = Batch(images: nil, masks: nil, labels: nil, names: prepared.map(\.name), epoch: epoch, index: index)
+            let images = prepared.compactMap(\.image)
+            if !images.isEmpty { batch.images = Tensor.stack(images) }
+            let labels = prepared.compactMap(\.labels)
+            if !labels.isEmpty, let encoder = dataset.maskEncoder {
+                var combined = encoder.combined(Tensor.stack(labels))
+                if let ablation = options.ablation {
+                    let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xAB1A7E))
+                    combined = ablation(combined, generator: generator)
+                }
+                batch.labels = combined
+                batch.masks = encoder.encoded(combined)
+            }
+            return batch
+        }
+    }
+}
