@@ -24,7 +24,7 @@ public final class MDFormer: Module {
     public let config: MDFormerConfig
     let expanded: Int
     /// Non-persistent buffer [E, 1, k, k]: never saved, kept in the dtype and device of the model.
-    private(set) var highpass: Tensor
+    var highpass: Tensor
 
     public init(channels: Int, config: MDFormerConfig) {
         let e = config.expand * channels, n = config.dState
