@@ -5,7 +5,7 @@ import Torch
 
 /// Small data sets written to a temporary folder, in the seed's layout:
 /// `<root>/images/<split>/NAME` and `<root>/masks/<seg type>/<split>/NAME`.
-final class TestDataSet {
+final class TestDataSet: @unchecked Sendable {
     let folder = TemporaryFolder()
     var root: String { folder.path }
     var images: String { root + "/images" }
