@@ -1,0 +1,135 @@
+import Foundation
+import ImageCodecs
+import Torch
+
+/// A NIfTI-1 volume (`.nii`, or `.nii.gz` through zlib), little- or big-endian.
+public struct NiftiVolume: @unchecked Sendable {
+    /// Voxels along x, y, z (the header's dim[1...3]; missing dimensions are 1).
+    public var dims: [Int]
+    /// Voxel size in the header's units (pixdim[1...3]).
+    public var spacing: [Double]
+    /// The header's datatype code (2 uint8, 4 int16, 8 int32, 16 float32, 64 float64, 256 int8,
+    /// 512 uint16, 768 uint32, 1024 int64).
+    public var datatype: Int
+    /// [z, y, x] (x varies fastest in the file, so this is its C-order view). Scaled by
+    /// scl_slope/scl_inter (to float64) when the header asks for it.
+    public var data: Tensor
+
+    public init(dims: [Int], spacing: [Double], datatype: Int, data: Tensor) {
+        self.dims = dims
+        self.spacing = spacing
+        self.datatype = datatype
+        self.data = data
+    }
+
+    public static func read(_ path: String) throws -> NiftiVolume {
+        let bytes = try readWhole(path)
+        do {
+            return try parse(bytes)
+        } catch let failure as NiftiFailure {
+            throw DataError("\(path): \(failure.reason)")
+        }
+    }
+
+    struct NiftiFailure: Error { let reason: String }
+
+    private static let elementTypes: [Int: DType] = [
+        2: .uint8, 4: .int16, 8: .int32, 16: .float32, 64: .float64, 256: .int8, 512: .uint16, 1024: .int64,
+    ]
+
+    static func readWhole(_ path: String) throws -> [UInt8] {
+        var buffer: UnsafeMutableRawPointer?
+        var size = 0
+        var message = [CChar](repeating: 0, count: 512)
+        guard ic_read_maybe_gzip(path, &buffer, &size, &message, message.count) == IC_OK, let buffer else {
+            throw DataError("\(path): cannot be read (\(PixelCodec.text(of: message))); check the path")
+        }
+        defer { ic_free(buffer) }
+        return [UInt8](UnsafeRawBufferPointer(start: buffer, count: size))
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> NiftiVolume {
+        guard bytes.count >= 348 else { throw NiftiFailure(reason: "too short for a NIfTI header (\(bytes.count) bytes)") }
+        let header = HeaderReader(bytes: bytes, bigEndian: false)
+        let bigEndian: Bool
+        switch header.int32(0) {
+        case 348: bigEndian = false
+        case Int32(348).byteSwapped: bigEndian = true
+        case 540, Int32(540).byteSwapped: throw NiftiFailure(reason: "NIfTI-2 files are not supported; convert to NIfTI-1 (for example with nibabel)")
+        default: throw NiftiFailure(reason: "not a NIfTI-1 file (sizeof_hdr is not 348)")
+        }
+        let h = HeaderReader(bytes: bytes, bigEndian: bigEndian)
+        let magic = String(decoding: bytes[344..<347], as: UTF8.self)
+        guard magic == "n+1" else {
+            throw NiftiFailure(reason: magic == "ni1" ? "a .hdr/.img pair; convert it to a single .nii file" : "bad NIfTI magic \"\(magic)\"")
+        }
+        let rank = Int(h.int16(40))
+        guard (1...7).contains(rank) else { throw NiftiFailure(reason: "bad dimension count \(rank)") }
+        var dims = (1...3).map { $0 <= rank ? Int(h.int16(40 + 2 * $0)) : 1 }
+        dims = dims.map { Swift.max($0, 1) }
+        let extra = rank > 3 ? (4...rank).reduce(1) { $0 * Swift.max(1, Int(h.int16(40 + 2 * $1))) } : 1
+        if extra > 1 { throw NiftiFailure(reason: "a \(rank)-D volume with \(extra) frames; only 3-D volumes can be sliced") }
+        let spacing = (1...3).map { Double(h.float32(76 + 4 * $0)) }
+        let datatype = Int(h.int16(70))
+        let offset = Int(h.float32(108))
+        let slope = Double(h.float32(112)), intercept = Double(h.float32(116))
+
+        let count = dims.reduce(1, *)
+        let data: Tensor
+        if datatype == 768 {
+            // uint32 has no libtorch dtype: widen to int64 while decoding.
+            try checkLength(bytes, offset, count * 4)
+            let values = (0..<count).map { Int64(h.uint32(offset + 4 * $0)) }
+            data = Tensor(values, shape: [dims[2], dims[1], dims[0]])
+        } else {
+            guard let dtype = elementTypes[datatype] else {
+                throw NiftiFailure(reason: "unsupported NIfTI datatype \(datatype) (complex or RGB voxels); convert to an integer or float type")
+            }
+            try checkLength(bytes, offset, count * dtype.size)
+            var elements = Array(bytes[offset..<(offset + count * dtype.size)])
+            if bigEndian && dtype.size > 1 { swapBytes(&elements, width: dtype.size) }
+            data = elements.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: [dims[2], dims[1], dims[0]]) }
+        }
+        let scaled = slope != 0 && !(slope == 1 && intercept == 0) ? data.to(.float64) * slope + intercept : data
+        return NiftiVolume(dims: dims, spacing: spacing, datatype: datatype, data: scaled)
+    }
+
+    private static func checkLength(_ bytes: [UInt8], _ offset: Int, _ length: Int) throws {
+        guard offset >= 348, bytes.count >= offset + length else {
+            throw NiftiFailure(reason: "the file ends early: the voxels need \(length) bytes from offset \(offset), it has \(bytes.count) (truncated file)")
+        }
+    }
+
+    private static func swapBytes(_ bytes: inout [UInt8], width: Int) {
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for start in stride(from: 0, to: buffer.count, by: width) {
+                var low = start, high = start + width - 1
+                while low < high {
+                    buffer.swapAt(low, high)
+                    low += 1
+                    high -= 1
+                }
+            }
+        }
+    }
+}
+
+/// Fixed-position header fields in either byte order.
+private struct HeaderReader {
+    let bytes: [UInt8]
+    let bigEndian: Bool
+
+    func unsigned(_ offset: Int, _ width: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<width {
+            let byte = UInt64(bytes[offset + (bigEndian ? i : width - 1 - i)])
+            value = (value << 8) | byte
+        }
+        return value
+    }
+
+    func int16(_ offset: Int) -> Int16 { Int16(bitPattern: UInt16(unsigned(offset, 2))) }
+    func int32(_ offset: Int) -> Int32 { Int32(bitPattern: UInt32(unsigned(offset, 4))) }
+    func uint32(_ offset: Int) -> UInt32 { UInt32(unsigned(offset, 4)) }
+    func float32(_ offset: Int) -> Float { Float(bitPattern: UInt32(unsigned(offset, 4))) }
+}
