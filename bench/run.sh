@@ -20,3 +20,13 @@ ratio() { python3 -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(s
 
 py=$("$PY" bench/op_overhead.py 20000); sw=$("$BIN" ops --iterations 20000)
 echo "$py"; echo "$sw"; ratio "$py" "$sw" us_per_op
+
+# The SegMaDiff U-Net (full size, MDFormer reference variant) at 64 px, batch 2, 2 threads.
+py=$("$PY" ../shared/reference/ref_bench.py --size 64 --batch 2 --steps 5 --threads 2)
+sw=$("$BIN" unet --size 64 --batch 2 --steps 5 --threads 2)
+echo "$py"; echo "$sw"; ratio "$py" "$sw" train_step_s; ratio "$py" "$sw" unet_eval_s
+
+# The MDFormer's two scans, forward and backward (the fork's per-pixel order against the batched scan).
+py=$("$PY" bench/scan_ref.py --batch 4 --channels 1024 --states 16 --size 8 --steps 5 --threads 2)
+sw=$("$BIN" scan --batch 4 --channels 1024 --states 16 --size 8 --steps 5 --threads 2)
+echo "$py"; echo "$sw"; ratio "$py" "$sw" scan_fwd_bwd_s

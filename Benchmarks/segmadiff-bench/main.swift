@@ -17,6 +17,10 @@ func emit(_ result: [String: Any]) {
 switch arguments.first ?? "ops" {
 case "ops":
     emit(OpOverhead.run(iterations: option("--iterations", 20000)))
+case "unet":
+    emit(UNetBench.run(size: option("--size", 64), batch: option("--batch", 2), steps: option("--steps", 5), threads: option("--threads", 2)))
+case "scan":
+    emit(ScanBench.run(batch: option("--batch", 4), channels: option("--channels", 1024), states: option("--states", 16), size: option("--size", 8), steps: option("--steps", 5), threads: option("--threads", 2)))
 default:
     FileHandle.standardError.write(Data("usage: segmadiff-bench ops [--iterations N]\n".utf8))
     exit(2)

@@ -12,26 +12,35 @@ public enum SelectiveScan {
         /// Each column top to bottom (the second pass).
         case columns
 
-        /// Puts the scanned axis of a [B, E, H, W, N] tensor first.
-        var scanFirst: [Int] { self == .rows ? [3, 0, 1, 2, 4] : [2, 0, 1, 3, 4] }
-        /// Returns a [L, B, E, M] result (scanned axis first) to [B, E, H, W].
-        var restore: [Int] { self == .rows ? [1, 2, 3, 0] : [1, 2, 0, 3] }
+        /// [B, C, H, W] -> [L, B, M, C]: position along the line first, then the batch, then the
+        /// line's index M, channels last, so each step's state [B, M, E, N] is one contiguous block.
+        var lineFirst: [Int] { self == .rows ? [3, 0, 2, 1] : [2, 0, 3, 1] }
+        /// The inverse of `lineFirst`.
+        var restore: [Int] { self == .rows ? [1, 3, 2, 0] : [1, 3, 0, 2] }
     }
 
     /// u, dt: [B, E, H, W]; b, c: [B, N, H, W] (shared by all channels); a: [N] or [E, N]; d: [E].
     /// Returns y: [B, E, H, W].
     public static func scan(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor, along axis: Axis) -> Tensor {
-        let decay = (dt.unsqueezed(-1) * perChannel(a)).exp().permuted(axis.scanFirst).contiguous()
-        let input = ((dt * u).unsqueezed(-1) * stateLast(b)).permuted(axis.scanFirst).contiguous()
-        let length = decay.shape[0]
-        var state = input.selected(dim: 0, index: 0)            // the state starts at 0
-        var states = [state]
-        for position in 1..<length {
-            state = decay.selected(dim: 0, index: position) * state + input.selected(dim: 0, index: position)
-            states.append(state)
+        let order = axis.lineFirst
+        let steps = dt.permuted(order).contiguous().unsqueezed(-1)                    // [L, B, M, E, 1]
+        let inputs = (dt * u).permuted(order).contiguous().unsqueezed(-1)             // [L, B, M, E, 1]
+        let writes = b.permuted(order).contiguous().unsqueezed(-2)                    // [L, B, M, 1, N]
+        let reads = c.permuted(order).contiguous().unsqueezed(-1)                     // [L, B, M, N, 1]
+        // Working one position at a time keeps each step's tensors small enough to stay in cache.
+        var state: Tensor?
+        var outputs: [Tensor] = []
+        for position in 0..<steps.shape[0] {
+            let drive = inputs.selected(dim: 0, index: position) * writes.selected(dim: 0, index: position)
+            if let previous = state {
+                let decay = (steps.selected(dim: 0, index: position) * a).exp()
+                state = decay * previous + drive
+            } else {
+                state = drive                                                          // the state starts at 0
+            }
+            outputs.append(state!.matmul(reads.selected(dim: 0, index: position)).squeezed(-1))   // Σ_n C s
         }
-        let readout = stateLast(c).permuted(axis.scanFirst)      // [L, B, 1, M, N]
-        let y = (Tensor.stack(states, dim: 0) * readout).sum(dims: [-1]).permuted(axis.restore)
+        let y = Tensor.stack(outputs, dim: 0).permuted(axis.restore)
         return y + d.reshaped(1, -1, 1, 1) * u
     }
 
@@ -40,12 +49,4 @@ public enum SelectiveScan {
         let rows = scan(u, dt: dt, b: b, c: c, a: a, d: d, along: .rows)
         return scan(rows, dt: dt, b: b, c: c, a: a, d: d, along: .columns)
     }
-
-    /// A as [1, 1|E, 1, 1, N], to broadcast against Δ [B, E, H, W, 1].
-    private static func perChannel(_ a: Tensor) -> Tensor {
-        a.rank == 1 ? a.reshaped(1, 1, 1, 1, -1) : a.reshaped(1, a.shape[0], 1, 1, a.shape[1])
-    }
-
-    /// [B, N, H, W] -> [B, 1, H, W, N]: the state index last, one copy shared by all channels.
-    private static func stateLast(_ t: Tensor) -> Tensor { t.permuted(0, 2, 3, 1).unsqueezed(1) }
 }
