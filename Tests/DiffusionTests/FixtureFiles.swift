@@ -1,0 +1,50 @@
+import Foundation
+import TestSupport
+import Torch
+
+/// The reference tensors these tests compare against.
+enum FixtureFiles {
+    /// The shared fixtures' diffusers DDPM/DDIM values (`schedulers.safetensors`).
+    static func schedulers() throws -> Safetensors.File {
+        try Safetensors.File(path: Fixtures.file("schedulers.safetensors"))
+    }
+
+    /// DPM-Solver++ and DDIM-with-eta values made by scripts/fixtures/make_dpmpp_fixture.py.
+    static func dpmpp() throws -> Safetensors.File {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        return try Safetensors.File(path: here.appendingPathComponent("Fixtures/dpmpp.safetensors").path)
+    }
+}
+
+extension Safetensors.File {
+    /// The tensor under `key`; a missing key is a broken fixture, reported by name.
+    func required(_ key: String) throws -> Tensor {
+        guard let tensor = tensor(key) else { throw FixtureError(message: "\(path) has no tensor \(key)") }
+        return tensor
+    }
+
+    /// The integer after `prefix` in every key of the form prefix + N + suffix, sorted.
+    func numbers(between prefix: String, and suffix: String = "") -> [Int] {
+        keys.compactMap { key in
+            guard key.hasPrefix(prefix), key.hasSuffix(suffix) else { return nil }
+            return Int(key.dropFirst(prefix.count).dropLast(suffix.count))
+        }.sorted()
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// How far a scheduler result may be from diffusers'. On the machines the fixtures were made on the
+/// difference is 0 (same libtorch, same float32 operations in the same order); the margin allows for
+/// libtorch picking other SIMD kernels (sqrt, exp) on another CPU, and is far below any formula error.
+let referenceTolerance: Float = 1e-6
+
+/// The largest absolute element-wise difference.
+func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    (a.to(.float32) - b.to(.float32)).abs().max().float
+}
+
+func ints(_ t: Tensor) -> [Int] { t.scalars(as: Int64.self).map { Int($0) } }
