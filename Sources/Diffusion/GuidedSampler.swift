@@ -79,7 +79,7 @@ public struct GuidedSampler {
         try scheduler.setTimesteps(steps)
 
         return try withNoGrad {
-            var x = try initialNoise ?? drawNoise(shape, generator: generator, device: device, dtype: dtype)
+            var x = initialNoise ?? drawNoise(shape, generator: generator, device: device, dtype: dtype)
             var condition: Tensor?
             for t in scheduler.timesteps {
                 condition = try conditionForStep(conditioning, shape: shape)
@@ -95,7 +95,7 @@ public struct GuidedSampler {
         }
     }
 
-    private func drawNoise(_ shape: [Int], generator: Generator?, device: Device, dtype: DType) throws -> Tensor {
+    private func drawNoise(_ shape: [Int], generator: Generator?, device: Device, dtype: DType) -> Tensor {
         let noise = Tensor.randn(shape, generator: generator, TensorOptions(dtype, on: generator == nil ? device : .cpu))
         return noise.device == device ? noise : noise.to(device)
     }
