@@ -59,7 +59,11 @@ public final class UNet2DModel: Module {
     /// The predicted noise for `x` [B, in, H, W] at `timesteps`: int64 [B], or 0-d (or [1]) for the
     /// whole batch. Returns [B, out, H, W].
     public func callAsFunction(_ x: Tensor, timesteps: Tensor) -> Tensor {
-        let batch = x.shape[0]
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        precondition(channels == config.inChannels, "UNet2DModel: input has \(channels) channels, config.json says \(config.inChannels)")
+        let factor = 1 << (config.blockOutChannels.count - 1)
+        precondition(x.shape[2] % factor == 0 && x.shape[3] % factor == 0,
+                     "UNet2DModel: image size \(x.shape[2])x\(x.shape[3]) is not a multiple of \(factor)")
         let t = timesteps.to(x.device).reshaped(-1).expanded(to: [batch])
         let time = timeEmbedding(t)
         var h = convIn(config.centerInputSample ? x * 2 - 1 : x)
