@@ -15,8 +15,9 @@ public final class Dataset: Sendable {
 
     /// Finds, pairs and validates the files the options' splits need.
     public static func open(_ options: DatasetOptions) throws -> Dataset {
-        if options.imageSize <= 0 || options.imageSize % 32 != 0 {
-            throw DataError("--img_size \(options.imageSize) is not a positive multiple of 32 (the U-Net halves it 5 times); use for example 256")
+        // Whether img_size suits the U-Net depth is the model's question (checked with its config).
+        if options.imageSize <= 0 {
+            throw DataError("--img_size \(options.imageSize) must be positive; use for example 256")
         }
         if let classes = options.segmentationClasses, classes < 2 {
             throw DataError("--num_segmentation_classes \(classes) is too small; count the background too (2 or more)")

@@ -141,3 +141,8 @@ public struct MDFormerConfig: Codable, Equatable, Sendable {
         case dtMax = "dt_max"
     }
 }
+
+/// The version of segmadiff that writes files (recorded in segmadiff.json, run.json, training state).
+public enum SegMaDiffVersion {
+    public static let current = "0.1.0"
+}

@@ -106,11 +106,13 @@ open class Module {
 
 /// The keys that did not fit when loading a state dict, as one readable message.
 public struct StateDictMismatch: Error, CustomStringConvertible {
+    public init() {}
+
     public var missing: [String] = []
     public var unexpected: [String] = []
     public var wrongShape: [(key: String, found: [Int], expected: [Int])] = []
 
-    var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && wrongShape.isEmpty }
+    public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && wrongShape.isEmpty }
 
     public var description: String {
         var parts: [String] = []

@@ -1,1 +1,0 @@
-// Training: optimizer schedules, the train loop, checkpoints and resume.

@@ -1,0 +1,86 @@
+import Datasets
+import Diffusion
+import Foundation
+import ModelCard
+import Models
+import Torch
+import Training
+
+/// Carries out `--mode` with the parsed flags.
+struct ModeRunner {
+    let options: RunOptions
+
+    func run() throws {
+        Engine.threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        switch options.mode {
+        case .train: try train()
+        case .eval, .evalMany:
+            throw UsageError("--mode \(options.mode.rawValue) is not available in this version of segmadiff yet; use --mode train")
+        }
+    }
+
+    var device: Device {
+        switch options.device {
+        case .cpu: return .cpu
+        case .cuda, .auto: return Engine.cudaAvailable ? .cuda(0) : .cpu
+        }
+    }
+
+    func train() throws {
+        if options.device == .cuda && !Engine.cudaAvailable {
+            throw UsageError("--device cuda: this segmadiff was built against a libtorch without CUDA, or no GPU is visible; rebuild with LIBTORCH and SEGMADIFF_CUDA=1, or use --device cpu")
+        }
+        guard let imgDir = options.imgDir else {
+            throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
+        }
+        let guided = options.segmentationGuided
+        let data = DatasetOptions(
+            imageDirectory: imgDir, maskDirectory: guided ? options.segDir : nil, splits: [.train, .val],
+            imageChannels: options.numImgChannels, segmentationClasses: guided ? options.numSegmentationClasses : nil,
+            imageSize: options.imgSize, normalization: options.normalization.value,
+            maskEncoding: options.maskEncoding, channelMode: options.segmentationChannelMode)
+        let classes = options.numSegmentationClasses ?? 2
+        let maskChannels = !guided ? 0 : MaskEncoder(encoding: options.maskEncoding, channelMode: options.segmentationChannelMode,
+                                                      classes: classes, segTypeCount: segTypeCount()).maskChannels
+        let unet = UNetConfig.segmadiff(sampleSize: options.imgSize, inChannels: options.numImgChannels + maskChannels,
+                                        outChannels: options.numImgChannels, layersPerBlock: options.layersPerBlock,
+                                        blockOutChannels: options.blockOutChannels.values)
+        let mdformer: MDFormerConfig? = switch options.mdformer {
+        case .none: nil
+        case .reference: MDFormerConfig(variant: .reference)
+        case .segmadiff: MDFormerConfig(variant: .segmadiff)
+        }
+        let card = ModelCard(mdformer: mdformer, maskEncoding: options.maskEncoding,
+                             segmentationChannelMode: options.segmentationChannelMode,
+                             numSegmentationClasses: guided ? classes : 0, numImageChannels: options.numImgChannels,
+                             normalization: options.normalization.value)
+        let resume: TrainingOptions.Resume = options.resumeEpoch.map { .epoch($0) } ?? (options.resume ? .latest : .no)
+        let modelType: SchedulerKind = options.modelType == .ddim ? .ddim : .ddpm
+        let training = TrainingOptions(
+            outputDirectory: options.resolvedOutputDir, data: data, unet: unet, card: card, guided: guided,
+            ablation: options.useAblatedSegmentations, modelType: modelType,
+            sampler: options.sampler ?? SamplerChoice(modelType),
+            inferenceSteps: options.numInferenceSteps, trainBatchSize: options.trainBatchSize,
+            evalBatchSize: options.evalBatchSize, epochs: options.numEpochs, learningRate: options.learningRate,
+            warmupSteps: options.lrWarmupSteps, saveImageEpochs: options.saveImageEpochs,
+            saveModelEpochs: options.saveModelEpochs, emaDecay: options.emaDecay, bf16: options.mixedPrecision == .bf16,
+            device: device, seed: options.seed, resume: resume, overwrite: options.overwrite,
+            commandLine: CommandLine.arguments)
+        let stop = StopRequest()
+        stop.install()
+        let summary = try Trainer(training, stop: stop).run()
+        let folder = RunFolder(training.outputDirectory)
+        print("segmadiff: \(summary.stoppedEarly ? "stopped" : "trained") \(summary.epochsDone) epochs (\(summary.globalStep) steps); checkpoint in \(folder.unet.path), samples in \(folder.samples.path), logs in \(folder.logs.path)")
+    }
+
+    /// Seg types in the mask folder (sorted folders, dot-files ignored), for the channel count.
+    private func segTypeCount() -> Int {
+        guard let segDir = options.segDir,
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: segDir) else { return 1 }
+        let folders = entries.filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: segDir + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        return max(1, folders.count)
+    }
+}

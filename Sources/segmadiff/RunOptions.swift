@@ -1,0 +1,243 @@
+import Foundation
+import ArgumentParser
+import ModelCard
+import Training
+
+/// The Python seed's flags, with its names and meanings (`python3 main.py --mode train ...` becomes
+/// `segmadiff --mode train ...`), plus segmadiff's own. Values are checked at parse time.
+struct RunOptions: ParsableArguments {
+    // MARK: the seed's flags
+
+    @Option(name: .customLong("mode"), help: "train, eval or eval_many.")
+    var mode: Mode = .train
+
+    @Option(name: .customLong("img_size"), help: "Image side in pixels; a multiple of 2^(levels-1) of --block_out_channels.")
+    var imgSize = 256
+
+    @Option(name: .customLong("num_img_channels"), help: "Image channels: 1 (grey) or 3 (RGB) from PNG/JPEG; other counts from .npy.")
+    var numImgChannels = 1
+
+    @Option(name: .customLong("dataset"), help: "Dataset name, used in the default output folder name.")
+    var dataset = "breast_mri"
+
+    @Option(name: .customLong("img_dir"), help: "Image folder with train/, val/, test/ (needed to train).")
+    var imgDir: String?
+
+    @Option(name: .customLong("seg_dir"), help: "Mask folder with <seg type>/{train,val,test}/, same file names as the images.")
+    var segDir: String?
+
+    @Option(name: .customLong("model_type"), help: "DDPM or DDIM (any case): the scheduler saved with the model and used by default for sampling.")
+    var modelType: ModelType = .ddpm
+
+    @Flag(name: .customLong("segmentation_guided"), help: "Condition the model on the masks.")
+    var segmentationGuided = false
+
+    @Option(name: .customLong("segmentation_channel_mode"), help: "single: all seg types merged into one label map; multi: one channel per seg type.")
+    var segmentationChannelMode: SegmentationChannelMode = .single
+
+    @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
+    var numSegmentationClasses: Int?
+
+    @Option(name: .customLong("train_batch_size"))
+    var trainBatchSize = 32
+
+    @Option(name: .customLong("eval_batch_size"))
+    var evalBatchSize = 8
+
+    @Option(name: .customLong("num_epochs"), help: "Total epochs of the whole run (a resumed run trains the remaining ones).")
+    var numEpochs = 200
+
+    @Option(name: .customLong("resume_epoch"), help: "Resume training at epoch N from the output folder's training state.")
+    var resumeEpoch: Int?
+
+    @Flag(name: .customLong("use_ablated_segmentations"), help: "Mask ablation: each non-background class is removed with p = 0.5, per sample.")
+    var useAblatedSegmentations = false
+
+    @Flag(name: .customLong("eval_noshuffle_dataloader"), help: "Accepted for compatibility: evaluation order is always deterministic.")
+    var evalNoshuffleDataloader = false
+
+    @Flag(name: .customLong("eval_mask_removal"), help: "eval: also draw the mask-removal figure (one row per class removed).")
+    var evalMaskRemoval = false
+
+    @Flag(name: .customLong("eval_blank_mask"), help: "eval: condition on blank (all-background) masks.")
+    var evalBlankMask = false
+
+    @Option(name: .customLong("eval_sample_size"), help: "eval_many: how many images to generate.")
+    var evalSampleSize = 1000
+
+    // MARK: segmadiff's own
+
+    @Option(name: .customLong("output_dir"), help: "Run folder (default: the seed's name, e.g. ddim-breast_mri-256-segguided).")
+    var outputDir: String?
+
+    @Option(name: .customLong("checkpoint_dir"), help: "Evaluation: the run folder to load the model from (default --output_dir).")
+    var checkpointDir: String?
+
+    @Option(name: .customLong("block_out_channels"), help: "U-Net width and depth; attention sits at the second-to-last level and its mirror.")
+    var blockOutChannels = ChannelList([128, 128, 256, 256, 512, 512])
+
+    @Option(name: .customLong("layers_per_block"))
+    var layersPerBlock = 2
+
+    @Option(name: .customLong("mdformer"), help: "segmadiff (the block as described), reference (bit-compatible with the Python fork) or none.")
+    var mdformer: MDFormerChoice = .segmadiff
+
+    @Option(name: .customLong("mask_encoding"), help: "seed (k/255, the reference's), scaled (2k/(K-1)-1) or onehot.")
+    var maskEncoding: MaskEncoding = .scaled
+
+    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none (integers over their type maximum, floats as given), minmax (per image) or window:LOW,HIGH (e.g. window:-1000,1000 for CT in HU).")
+    var normalization: NormalizationChoice = NormalizationChoice(.none)
+
+    @Option(name: .customLong("seed"), help: "Seeds weights, noise, data order and sampling.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("learning_rate"))
+    var learningRate = 1e-4
+
+    @Option(name: .customLong("lr_warmup_steps"))
+    var lrWarmupSteps = 500
+
+    @Option(name: .customLong("save_image_epochs"))
+    var saveImageEpochs = 10
+
+    @Option(name: .customLong("save_model_epochs"))
+    var saveModelEpochs = 10
+
+    @Option(name: .customLong("mixed_precision"), help: "no or bf16 (autocast).")
+    var mixedPrecision: MixedPrecision = .no
+
+    @Option(name: .customLong("ema_decay"), help: "EMA of the weights (e.g. 0.9999); 0 turns it off.")
+    var emaDecay = 0.0
+
+    @Option(name: .customLong("device"), help: "auto, cpu or cuda.")
+    var device: DeviceChoice = .auto
+
+    @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("num_inference_steps"), help: "Sampling steps (default 1000 for DDPM, 50 for DDIM and DPM-Solver++).")
+    var numInferenceSteps: Int?
+
+    @Option(name: .customLong("sampler"), help: "ddpm, ddim or dpmpp (default: from --model_type).")
+    var sampler: SamplerChoice?
+
+    @Flag(name: .customLong("resume"), help: "Continue from the latest training state in the output folder.")
+    var resume = false
+
+    @Flag(name: .customLong("overwrite"), help: "Start again in an output folder that already holds a checkpoint.")
+    var overwrite = false
+
+    mutating func validate() throws {
+        let levels = blockOutChannels.values.count
+        let factor = 1 << (levels - 1)
+        guard imgSize > 0, imgSize % factor == 0 else {
+            throw ValidationError("--img_size \(imgSize) must be a multiple of \(factor) (2^\(levels - 1) for \(levels) levels of --block_out_channels)")
+        }
+        guard numImgChannels >= 1 else { throw ValidationError("--num_img_channels must be at least 1") }
+        if segmentationGuided {
+            guard let k = numSegmentationClasses, k > 1 else {
+                throw ValidationError("--segmentation_guided needs --num_segmentation_classes K > 1 (classes including background)")
+            }
+            guard segDir != nil else { throw ValidationError("--segmentation_guided needs --seg_dir (the mask folder)") }
+        }
+        for (name, value) in [("--train_batch_size", trainBatchSize), ("--eval_batch_size", evalBatchSize),
+                              ("--num_epochs", numEpochs), ("--save_image_epochs", saveImageEpochs),
+                              ("--save_model_epochs", saveModelEpochs), ("--layers_per_block", layersPerBlock),
+                              ("--eval_sample_size", evalSampleSize)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1 (got \(value))")
+        }
+        guard (0..<1).contains(emaDecay) else { throw ValidationError("--ema_decay must be in [0, 1) (got \(emaDecay))") }
+        if let steps = numInferenceSteps, !(1...1000).contains(steps) {
+            throw ValidationError("--num_inference_steps must be in 1...1000 (got \(steps))")
+        }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
+        if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {
+            throw ValidationError("--block_out_channels values must be multiples of 32 (the GroupNorm groups); \(norm) is not")
+        }
+    }
+
+    /// The seed's output folder name (without `-ablated` for evaluation flags).
+    var defaultOutputDir: String {
+        var name = "\(modelType.rawValue.lowercased())-\(dataset)-\(imgSize)"
+        if segmentationGuided { name += "-segguided" }
+        if useAblatedSegmentations { name += "-ablated" }
+        return name
+    }
+
+    var resolvedOutputDir: String { outputDir ?? defaultOutputDir }
+}
+
+enum Mode: String, ExpressibleByArgument, CaseIterable {
+    case train, eval
+    case evalMany = "eval_many"
+}
+
+enum ModelType: String, ExpressibleByArgument, CaseIterable {
+    case ddpm = "DDPM", ddim = "DDIM"
+
+    init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+}
+
+enum MDFormerChoice: String, ExpressibleByArgument, CaseIterable {
+    case segmadiff, reference, none
+}
+
+enum MixedPrecision: String, ExpressibleByArgument, CaseIterable {
+    case no, bf16
+}
+
+enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, cpu, cuda
+}
+
+extension SamplerChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension SegmentationChannelMode: ExpressibleByArgument {}
+extension MaskEncoding: ExpressibleByArgument {}
+
+/// A comma-separated list of channel counts, e.g. 128,128,256,256,512,512.
+struct ChannelList: ExpressibleByArgument, CustomStringConvertible {
+    var values: [Int]
+
+    init(_ values: [Int]) { self.values = values }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        values = parts.map { $0! }
+    }
+
+    var description: String { values.map(String.init).joined(separator: ",") }
+    var defaultValueDescription: String { description }
+}
+
+/// `--normalization none|minmax|window:LOW,HIGH`.
+struct NormalizationChoice: ExpressibleByArgument, CustomStringConvertible {
+    var value: IntensityNormalization
+
+    init(_ value: IntensityNormalization) { self.value = value }
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "none": value = .none
+        case "minmax": value = .minMax
+        default:
+            guard argument.lowercased().hasPrefix("window:") else { return nil }
+            let bounds = argument.dropFirst(7).split(separator: ",").compactMap { Double($0) }
+            guard bounds.count == 2, bounds[0] < bounds[1] else { return nil }
+            value = .window(low: bounds[0], high: bounds[1])
+        }
+    }
+
+    var description: String {
+        switch value {
+        case .none: "none"
+        case .minMax: "minmax"
+        case .window(let low, let high): "window:\(low),\(high)"
+        }
+    }
+
+    var defaultValueDescription: String { description }
+}
