@@ -30,3 +30,15 @@ echo "$py"; echo "$sw"; ratio "$py" "$sw" train_step_s; ratio "$py" "$sw" unet_e
 py=$("$PY" bench/scan_ref.py --batch 4 --channels 1024 --states 16 --size 8 --steps 5 --threads 2)
 sw=$("$BIN" scan --batch 4 --channels 1024 --states 16 --size 8 --steps 5 --threads 2)
 echo "$py"; echo "$sw"; ratio "$py" "$sw" scan_fwd_bwd_s
+
+# Data: PNG decode + resize to 256 + mask preparation through the loader, against the reference's
+# PIL pipeline (DataLoader, num_workers=0) on the same 200 generated 512x512 PNGs with masks.
+# ms_per_sample at each side's default threads, then both with one libtorch thread.
+DATA_DIR=$(mktemp -d)/data
+sw=$("$BIN" data --folder "$DATA_DIR" --count 200 --source 512 --size 256 --batch 16)
+py=$("$PY" bench/data_ref.py --folder "$DATA_DIR" --size 256 --batch 16)
+echo "$py"; echo "$sw"; ratio "$py" "$sw" ms_per_sample
+sw=$("$BIN" data --folder "$DATA_DIR" --size 256 --batch 16 --threads 1)
+py=$("$PY" bench/data_ref.py --folder "$DATA_DIR" --size 256 --batch 16 --threads 1)
+echo "$py"; echo "$sw"; ratio "$py" "$sw" ms_per_sample
+rm -rf "$(dirname "$DATA_DIR")"

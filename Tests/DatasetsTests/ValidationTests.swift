@@ -100,10 +100,9 @@ struct ValidationTests {
                     "\(data.images)/train/notes.txt: unsupported file type; use PNG, JPEG or NPY files (or move it out of the data folder)")
     }
 
-    @Test func imageSizeNotAMultipleOf32() {
+    @Test func imageSizeNotPositive() {
         let data = TestDataSet.standard()
-        expectError(data, data.options(size: 100),
-                    "--img_size 100 is not a positive multiple of 32 (the U-Net halves it 5 times); use for example 256")
+        expectError(data, data.options(size: 0), "--img_size 0 must be positive; use for example 256")
     }
 
     @Test func maskOnlyEvaluationNeedsEveryTypeToHaveTheMask() {

@@ -3,16 +3,28 @@ import Dispatch
 /// Runs `body` for 0..<count on all cores and returns the results in index order.
 func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     let slots = Slots<T>(count)
+    defer { slots.release() }
     // concurrentPerform returns only after every iteration has finished, so `body` never outlives this call.
     nonisolated(unsafe) let body = body
     DispatchQueue.concurrentPerform(iterations: count) { index in
-        slots.buffer[index] = body(index)
+        (slots.base + index).initialize(to: body(index))
     }
-    return slots.buffer.map { $0! }
+    return (0..<count).map { slots.base[$0] }
 }
 
-/// Result slots shared by the iterations; each index is written by exactly one of them, so no lock.
+/// Raw result slots: each iteration initialises its own slot, so writes never overlap and need no
+/// lock (a Swift Array would be mutated through one shared reference, which is a data race).
 private final class Slots<T>: @unchecked Sendable {
-    var buffer: [T?]
-    init(_ count: Int) { buffer = [T?](repeating: nil, count: count) }
+    let base: UnsafeMutablePointer<T>
+    let count: Int
+
+    init(_ count: Int) {
+        self.count = count
+        base = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(count, 1))
+    }
+
+    func release() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
 }

@@ -21,7 +21,8 @@ extension RawImage {
         return planes
     }
 
-    /// The integer label map [1, H, W] (int64), or nil when the file holds colours rather than labels.
+    /// The integer label map [1, H, W] in the file's own type, or nil when the file holds colours
+    /// rather than labels.
     /// Palette files give their indices, so palette masks keep their labels (SPEC 9, defect 11).
     public func labelPlane() -> Tensor? {
         var planes = samples
@@ -30,7 +31,7 @@ extension RawImage {
             planes = planes.narrowed(dim: 0, start: 0, length: 1)
         }
         guard planes.shape[0] == 1 else { return nil }
-        return planes.to(.int64)
+        return planes
     }
 
     /// True for three equal channels.

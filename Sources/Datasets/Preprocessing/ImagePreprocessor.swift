@@ -19,13 +19,12 @@ public struct ImagePreprocessor: Sendable {
     /// `planes` as returned by `RawImage.intensityPlanes()`.
     public func callAsFunction(_ planes: RawImage) -> Tensor {
         let values = planes.samples.to(.float32).unsqueezed(0)
-        let unit: Tensor
         if normalization.resizesStoredValues(planes) {
+            // The filter's weights are positive and sum to 1, so the rounded values stay in range.
             let maximum = planes.integerMaximum ?? 255
-            unit = resized(values).rounded().clamped(min: 0, max: maximum) / maximum
-        } else {
-            unit = resized(normalization.unitRange(values, of: planes))
+            return (resized(values).rounded() * (2 / maximum) - 1).squeezed(0)
         }
+        let unit = resized(normalization.unitRange(values, of: planes))
         return (unit * 2 - 1).squeezed(0)
     }
 

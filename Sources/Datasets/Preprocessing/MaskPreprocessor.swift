@@ -11,8 +11,9 @@ public struct MaskPreprocessor: Sendable {
     public func callAsFunction(_ labels: Tensor) -> Tensor {
         let shape = labels.shape
         if shape[1] == size && shape[2] == size { return labels.to(.int64) }
-        // Through float32: exact for labels below 2^24, and the nearest kernels are float-only on CPU.
-        let values = labels.to(.float32).unsqueezed(0)
+        // uint8 resizes as it is (the cheapest); other types through float32, exact below 2^24,
+        // because the CPU nearest kernels take only uint8 and floating point.
+        let values = (labels.dtype == .uint8 ? labels : labels.to(.float32)).unsqueezed(0)
         return values.interpolated(height: size, width: size, mode: .nearestExact).squeezed(0).to(.int64)
     }
 }
