@@ -89,10 +89,7 @@ public final class Loader: @unchecked Sendable {
 
     /// The samples of batch `index` of `epoch`, as indices into the split.
     public func sampleIndices(epoch: Int, batch index: Int) -> [Int] {
-        let order = options.shuffle
-            ? ShuffleOrder.permutation(count: samples.count, seed: state.seed, epoch: epoch) : Array(0..<samples.count)
-        let start = index * options.batchSize
-        return Array(order[start..<Swift.min(start + options.batchSize, samples.count)])
+        BatchProducer.members(count: samples.count, options: options, seed: state.seed, epoch: epoch, index: index)
     }
 
     private func startProducer() -> BatchQueue<Item> {
@@ -133,11 +130,15 @@ struct BatchProducer {
     let options: LoaderOptions
     let cache: SampleCache?
 
-    func batch(epoch: Int, index: Int, seed: UInt64) throws -> Batch {
-        let order = options.shuffle
-            ? ShuffleOrder.permutation(count: samples.count, seed: seed, epoch: epoch) : Array(0..<samples.count)
+    /// The split indices of batch `index` of `epoch`: a window of that epoch's (seeded) order.
+    static func members(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int) -> [Int] {
+        let order = options.shuffle ? ShuffleOrder.permutation(count: count, seed: seed, epoch: epoch) : Array(0..<count)
         let start = index * options.batchSize
-        let members = Array(order[start..<Swift.min(start + options.batchSize, samples.count)])
+        return Array(order[start..<Swift.min(start + options.batchSize, count)])
+    }
+
+    func batch(epoch: Int, index: Int, seed: UInt64) throws -> Batch {
+        let members = Self.members(count: samples.count, options: options, seed: seed, epoch: epoch, index: index)
         let loaded = parallelMap(members.count) { slot -> Result<PreparedSample, Error> in
             let sampleIndex = members[slot]
             return Result {
