@@ -38,7 +38,7 @@ build: setup
 	@echo "segmadiff: $$(swift build -c release --show-bin-path)/segmadiff"
 
 test: setup
-	swift test $(SWIFT_FLAGS)
+	swift test --no-parallel $(SWIFT_FLAGS)
 
 bench: setup
 	./bench/run.sh

@@ -35,11 +35,14 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "segmadiff-bench", dependencies: ["Torch", "Models", "Diffusion", "Datasets"],
                           path: "Benchmarks/segmadiff-bench"),
-        .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Torch", "ModelCard", "Models", "Datasets", "Training"],
+                path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Diffusion", "TestSupport"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        // Runs the built `segmadiff` binary: flags, exit codes, files, signals.
+        .testTarget(name: "CLITests", dependencies: ["segmadiff", "TestSupport"]),
     ]
 )

@@ -2,17 +2,16 @@ import Datasets
 import Foundation
 import ModelCard
 import Models
-import TestSupport
 import Torch
 import Training
 
 /// A small generated data set (discs with a two-level label map on a noisy background) and the
 /// options of a tiny guided model trained on it: quick enough for end-to-end tests.
-enum TinyRun {
-    static let size = 16
+public enum TinyRun {
+    public static let size = 16
 
     /// Writes img/{train,val,test} and mask/all/{...} PNGs under `root`.
-    static func writeDataset(in root: URL, counts: [Split: Int] = [.train: 6, .val: 2, .test: 2]) throws {
+    public static func writeDataset(in root: URL, counts: [Split: Int] = [.train: 6, .val: 2, .test: 2]) throws {
         let generator = Generator(seed: 5)
         for (split, count) in counts {
             for directory in ["img/\(split.rawValue)", "mask/all/\(split.rawValue)"] {
@@ -42,7 +41,7 @@ enum TinyRun {
         return (outer + inner).reshaped(1, size, size)
     }
 
-    static func options(data root: URL, output: URL, epochs: Int = 2, emaDecay: Double = 0.9,
+    public static func options(data root: URL, output: URL, epochs: Int = 2, emaDecay: Double = 0.9,
                         resume: TrainingOptions.Resume = .no) -> TrainingOptions {
         let data = DatasetOptions(imageDirectory: root.appendingPathComponent("img").path,
                                   maskDirectory: root.appendingPathComponent("mask").path, splits: [.train, .val],
@@ -59,7 +58,7 @@ enum TinyRun {
     }
 
     /// The published weights of a run folder.
-    static func weights(_ output: URL) throws -> [String: [UInt8]] {
+    public static func weights(_ output: URL) throws -> [String: [UInt8]] {
         try Safetensors.load(output.appendingPathComponent("unet/diffusion_pytorch_model.safetensors").path).mapValues { $0.bytes() }
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Runs the `segmadiff` executable built beside the test bundle.
+struct SegMaDiffBinary {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var url: URL {
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle.main.executableURL]
+            .compactMap { $0?.deletingLastPathComponent() }
+        for directory in candidates {
+            for folder in [directory, directory.deletingLastPathComponent()] {
+                let binary = folder.appendingPathComponent("segmadiff")
+                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+            }
+        }
+        fatalError("segmadiff binary not found beside \(candidates)")
+    }
+
+    /// Starts segmadiff with `arguments` in `directory`; the caller waits or signals.
+    static func start(_ arguments: [String], in directory: URL) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        let (process, out, err) = try start(arguments, in: directory)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
