@@ -29,9 +29,11 @@ let package = Package(
         .target(name: "ImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "Datasets", dependencies: ["Torch", "ModelCard", "ImageCodecs"]),
         .target(name: "Training", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets"]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
+        .target(name: "Evaluation", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "CCairo"]),
         .executableTarget(
             name: "segmadiff",
-            dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training",
+            dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "Evaluation",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "segmadiff-bench", dependencies: ["Torch", "Models", "Diffusion", "Datasets"],
                           path: "Benchmarks/segmadiff-bench"),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         // Runs the built `segmadiff` binary: flags, exit codes, files, signals.
         .testTarget(name: "CLITests", dependencies: ["segmadiff", "TestSupport"]),
     ]

@@ -12,7 +12,7 @@ CUDA_WHEELS=("nvidia-cuda-runtime==13.2.86.*" "nvidia-cuda-cupti==13.2.86.*")
 DEPS=.deps
 
 need_apt=()
-for pkg in libpng-dev libjpeg-dev zlib1g-dev g++ make; do
+for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev g++ make; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

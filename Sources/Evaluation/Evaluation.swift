@@ -1,0 +1,1 @@
+// Evaluation modes of the seed (eval, eval_many), figures and metrics.
