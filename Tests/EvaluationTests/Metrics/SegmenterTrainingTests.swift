@@ -1,0 +1,141 @@
+import Datasets
+import Evaluation
+import Foundation
+import Testing
+import TestSupport
+import Torch
+import Training
+
+/// The segmenter learns the tiny disc data set (labels 0-2) well enough to judge masks, comes back
+/// from its folder unchanged, and then scores generated images end to end.
+@Suite(.serialized) struct SegmenterTrainingTests {
+    let root: URL
+    var data: URL { root.appendingPathComponent("data") }
+    var output: URL { root.appendingPathComponent("out") }
+
+    init() throws {
+        root = try MetricsScratch.folder()
+        try TinyRun.writeDataset(in: data, counts: [.train: 24, .val: 8, .test: 8])
+    }
+
+    func options(seed: UInt64) -> SegmenterTrainingOptions {
+        SegmenterTrainingOptions(
+            imageDirectory: data.appendingPathComponent("img").path, maskDirectory: data.appendingPathComponent("mask").path,
+            outputDirectory: output.path, classes: 3, imageSize: TinyRun.size, widths: [8, 16, 32], epochs: 40,
+            batchSize: 8, seed: seed, verbose: false)
+    }
+
+    @Test func anotherSeedAlsoReachesGoodValDice() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let summary = try SegmenterTrainer.train(options(seed: 2))
+        #expect(try #require(summary.validationDice) > 0.6)
+    }
+
+    @Test func trainsSavesLoadsAndScoresGeneratedImages() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let summary = try SegmenterTrainer.train(options(seed: 1))
+        #expect(try #require(summary.validationDice) > 0.6)
+        #expect(summary.validationDicePerClass.allSatisfy { ($0 ?? 0) > 0.5 })
+        #expect(summary.folder.path == output.appendingPathComponent("segmenter").path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: summary.folder.path).sorted()
+        #expect(files == [Segmenter.configFile, Segmenter.weightsFile])
+        // No staging folders are left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["segmenter"])
+
+        let segmenter = try Segmenter.load(from: summary.folder)
+        #expect(segmenter.config.classes == 3 && segmenter.config.imageSize == TinyRun.size)
+        #expect(segmenter.config.widths == [8, 16, 32] && segmenter.config.featureDimension == 32)
+        #expect(segmenter.config.validationDice == summary.validationDice)
+        let saved = try Data(contentsOf: summary.folder.appendingPathComponent(Segmenter.configFile))
+        let json = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        #expect(json["num_segmentation_classes"] as? Int == 3 && json["img_size"] as? Int == 16)
+        // The output folder above it loads too.
+        let fromParent = try Segmenter.load(from: output)
+        let probe = Tensor.rand([2, 1, 16, 16], generator: Generator(seed: 9)) * 2 - 1
+        #expect(segmenter.segment(probe).eq(fromParent.segment(probe)).all().item == 1)
+
+        // A second training into the same folder is refused before it writes anything.
+        let before = try Data(contentsOf: summary.folder.appendingPathComponent(Segmenter.weightsFile))
+        #expect(throws: UsageError.self) { try SegmenterTrainer.train(options(seed: 3)) }
+        #expect(try Data(contentsOf: summary.folder.appendingPathComponent(Segmenter.weightsFile)) == before)
+
+        try scoresGeneratedImages(segmenter: summary.folder)
+    }
+
+    /// Real test images posing as generated ones, with their own masks: high Dice, FID ~ 0 against
+    /// themselves; with shuffled masks Dice drops; darkened, the distances grow.
+    func scoresGeneratedImages(segmenter: URL) throws {
+        let test = data.appendingPathComponent("img/test")
+        let generated = try MetricsScratch.generatedFolder(from: data, in: root.appendingPathComponent("gen"))
+        let report = try GenerationMetrics.compute(MetricsOptions(segmenter: segmenter.path, generated: generated.path, real: test.path))
+        #expect(report.generatedCount == 8 && report.realCount == 8)
+        #expect(try #require(report.diceMean) > 0.6)
+        #expect(report.dicePerImage.count == 8)
+        #expect(try #require(report.fid) < 1e-6)
+        // The unbiased estimate of a set against itself is just below 0: its cross term keeps the
+        // diagonal k(x, x) that the within-set terms leave out.
+        let selfKID = try #require(report.kid)
+        #expect(selfKID <= 0)
+        #expect(report.histogramWasserstein == 0 && report.histogramJensenShannon == 0)
+
+        let written = try Data(contentsOf: generated.appendingPathComponent("metrics.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+        let dice = try #require(json["dice"] as? [String: Any])
+        #expect((dice["per_class"] as? [String: Any])?.keys.sorted() == ["1", "2"])
+        // JSON keeps 15 significant digits.
+        #expect(abs(try #require(dice["mean"] as? Double) - report.diceMean!) < 1e-12)
+        #expect((json["dice_per_image"] as? [String: Any])?.count == 8)
+        #expect(json["fid"] is Double && json["kid"] is Double && json["feature_dimension"] as? Int == 32)
+        #expect(json["generated_images"] as? Int == 8 && json["real_images"] as? Int == 8)
+
+        // Each image judged against another image's mask.
+        let names = try FileManager.default.contentsOfDirectory(atPath: test.path).sorted()
+        let shuffled = root.appendingPathComponent("shuffled-masks")
+        try FileManager.default.createDirectory(at: shuffled, withIntermediateDirectories: true)
+        for (index, name) in names.enumerated() {
+            let other = names[(index + 1) % names.count]
+            try FileManager.default.copyItem(at: data.appendingPathComponent("mask/all/test/\(other)"),
+                                             to: shuffled.appendingPathComponent(name))
+        }
+        let mismatched = try GenerationMetrics.compute(MetricsOptions(
+            segmenter: segmenter.path, generated: generated.path, masks: shuffled.path,
+            json: root.appendingPathComponent("mismatched.json").path))
+        #expect(try #require(mismatched.diceMean) < report.diceMean! - 0.2)
+        #expect(mismatched.fid == nil && mismatched.realCount == nil)
+
+        // Darker "generated" images are further from the real ones.
+        let dark = root.appendingPathComponent("dark")
+        try FileManager.default.createDirectory(at: dark, withIntermediateDirectories: true)
+        for name in names {
+            let image = try ImageFile.read(test.appendingPathComponent(name).path).samples
+            try ImageFile.writePNG((image.to(.float32) * 0.5).rounded().to(.uint8), to: dark.appendingPathComponent(name).path)
+        }
+        let darker = try GenerationMetrics.compute(MetricsOptions(
+            segmenter: segmenter.path, generated: dark.path, masks: generated.appendingPathComponent("masks").path,
+            real: test.path))
+        #expect(try #require(darker.fid) > 1e-3)
+        #expect(try #require(darker.kid) > 0)
+        #expect(try #require(darker.histogramWasserstein) > 0.1)
+        #expect(try #require(darker.histogramJensenShannon) > 0.1)
+    }
+}
+
+enum MetricsScratch {
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("segmadiff-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// An eval_many-style folder made of the real test images and their own masks.
+    static func generatedFolder(from data: URL, in folder: URL) throws -> URL {
+        let masks = folder.appendingPathComponent("masks")
+        try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+        let test = data.appendingPathComponent("img/test")
+        for name in try FileManager.default.contentsOfDirectory(atPath: test.path) {
+            try FileManager.default.copyItem(at: test.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+            try FileManager.default.copyItem(at: data.appendingPathComponent("mask/all/test/\(name)"), to: masks.appendingPathComponent(name))
+        }
+        return folder
+    }
+}
