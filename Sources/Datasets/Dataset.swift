@@ -23,6 +23,11 @@ public final class Dataset: Sendable {
             throw DataError("--num_segmentation_classes \(classes) is too small; count the background too (2 or more)")
         }
         let layout = try DatasetLayout.discover(options)
+        return try open(options, layout: layout)
+    }
+
+    /// Validates the files of a layout the caller found, as `open(_:)` does with a discovered one.
+    public static func open(_ options: DatasetOptions, layout: DatasetLayout) throws -> Dataset {
         try DatasetValidator.validate(layout, options)
         return Dataset(options: options, layout: layout)
     }

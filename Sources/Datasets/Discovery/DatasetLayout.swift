@@ -11,6 +11,12 @@ public struct DatasetLayout: Sendable {
     public let segTypes: [String]
     public let samples: [Split: [SampleFiles]]
 
+    /// A layout the caller found itself (for example a flat folder of masks to sample from).
+    public init(segTypes: [String], samples: [Split: [SampleFiles]]) {
+        self.segTypes = segTypes
+        self.samples = samples
+    }
+
     public static func discover(_ options: DatasetOptions) throws -> DatasetLayout {
         guard options.imageDirectory != nil || options.maskDirectory != nil else {
             throw DataError("no data given; pass --img_dir (and --seg_dir for segmentation-guided models)")

@@ -6,14 +6,17 @@ public final class ProgressBar {
     private let label: String
     private let total: Int
     private let interactive: Bool
+    /// What one step is, for the rate ("it/s", "images/s").
+    private let unit: String
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var current = 0
     private var fields: [(String, String)] = []
 
-    public init(_ label: String, total: Int, interactive: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(_ label: String, total: Int, unit: String = "it", interactive: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
         self.total = total
+        self.unit = unit
         self.interactive = interactive
     }
 
@@ -40,7 +43,7 @@ public final class ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         var parts = ["\(label) [\(bar)] \(current)/\(total)"]
         parts += fields.map { "\($0.0) \($0.1)" }
-        parts.append(String(format: "%.2f it/s", rate))
+        parts.append(String(format: "%.2f", rate) + " \(unit)/s")
         parts.append(current < total ? "ETA \(Self.clock(remaining))" : "took \(Self.clock(elapsed))")
         return parts.joined(separator: "  ")
     }

@@ -1,1 +1,0 @@
-// Evaluation modes of the seed (eval, eval_many), figures and metrics.

@@ -1,0 +1,86 @@
+import Datasets
+import Foundation
+import ModelCard
+import Torch
+import Training
+
+/// The samples an evaluation mode conditions on, in file-name order (never shuffled, SPEC 9 #33):
+/// the test split of `--seg_dir` (with `--img_dir`'s test images when they are shown), or a flat
+/// folder of masks (`segmadiff sample --masks DIR`). Eval modes read only the test split (SPEC 9 #28).
+public struct EvaluationData {
+    /// Nil for an unconditional model with nothing to show beside its samples.
+    public let dataset: Dataset?
+    public let samples: [SampleFiles]
+    /// Where the masks come from, for messages and the manifest.
+    public let source: String?
+    /// The side of the sampled images.
+    public let imageSize: Int
+
+    /// Opens and validates what `model` needs; `images` asks for the test images too, when given.
+    public static func open(_ options: EvaluationOptions, model: EvaluationModel, images: Bool) throws -> EvaluationData {
+        let size = model.imageSize > 0 ? model.imageSize : options.imageSize
+        let card = model.card
+        var data = DatasetOptions(imageDirectory: images ? options.imageDirectory : nil, maskDirectory: nil, splits: [.test],
+                                  imageChannels: model.imageChannels, segmentationClasses: model.classCount, imageSize: size,
+                                  normalization: card.normalization, maskEncoding: card.maskEncoding,
+                                  channelMode: card.segmentationChannelMode)
+        guard model.guided else {
+            guard data.imageDirectory != nil else { return EvaluationData(dataset: nil, samples: [], source: nil, imageSize: size) }
+            let dataset = try Dataset.open(data)
+            return EvaluationData(dataset: dataset, samples: dataset.samples(.test), source: nil, imageSize: size)
+        }
+        let dataset: Dataset
+        let source: String
+        if let folder = options.maskFolder {
+            data.imageDirectory = nil
+            // A model of one seg type takes the folder as that type.
+            let type = card.segTypes.count == 1 ? card.segTypes[0] : nil
+            dataset = try Dataset.open(data, layout: try maskFolderLayout(folder, segType: type))
+            source = folder
+        } else if let maskDirectory = options.maskDirectory {
+            data.maskDirectory = maskDirectory
+            dataset = try Dataset.open(data)
+            source = maskDirectory
+        } else {
+            throw UsageError("the model in \(model.folder.unet.path) is segmentation-guided; pass --seg_dir with the masks (<seg type>/test/), or sample from a folder of masks with `segmadiff sample --masks DIR`")
+        }
+        if card.segmentationChannelMode == .multi, !card.segTypes.isEmpty, card.segTypes != dataset.segTypes {
+            throw UsageError("\(source): the seg types are \(dataset.segTypes), but the model was trained on \(card.segTypes) (multi mode: one channel each); give masks with the model's seg types")
+        }
+        try model.checkChannels(segTypeCount: dataset.segTypes.count)
+        return EvaluationData(dataset: dataset, samples: dataset.samples(.test), source: source, imageSize: size)
+    }
+
+    /// A flat folder of mask files as one seg type (`segType`, else named after the folder), sorted by name.
+    static func maskFolderLayout(_ folder: String, segType: String?) throws -> DatasetLayout {
+        var directory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &directory), directory.boolValue else {
+            throw UsageError("\(folder): mask folder not found; check --masks")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { name in
+            var isFolder: ObjCBool = false
+            let path = (folder as NSString).appendingPathComponent(name)
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
+        }.sorted()
+        if let odd = names.first(where: { !ImageFile.extensions.contains(($0 as NSString).pathExtension.lowercased()) }) {
+            throw UsageError("\((folder as NSString).appendingPathComponent(odd)): unsupported file type in --masks; use PNG, JPEG or NPY masks (or move it out of the folder)")
+        }
+        guard !names.isEmpty else { throw UsageError("\(folder): no mask files; check --masks") }
+        let samples = names.map { SampleFiles(name: $0, image: nil, masks: [(folder as NSString).appendingPathComponent($0)]) }
+        let type = segType ?? URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
+        return DatasetLayout(segTypes: [type], samples: [.test: samples])
+    }
+
+    public var segTypes: [String] { dataset?.segTypes ?? [] }
+
+    /// The samples `indices` decoded and stacked: labels [B, T, S, S] int64 (per seg type, before
+    /// merging) and images [B, C, S, S] when the data have them.
+    public func load(_ indices: [Int]) throws -> (labels: Tensor?, images: Tensor?) {
+        guard let dataset else { return (nil, nil) }
+        let prepared = try indices.map { try dataset.load(samples[$0]) }
+        let labels = prepared.compactMap(\.labels)
+        let images = prepared.compactMap(\.image)
+        return (labels.count == indices.count && !labels.isEmpty ? Tensor.stack(labels) : nil,
+                images.count == indices.count && !images.isEmpty ? Tensor.stack(images) : nil)
+    }
+}

@@ -1,0 +1,115 @@
+import Datasets
+import Diffusion
+import Foundation
+import ModelCard
+import Models
+import Torch
+import Training
+
+/// A trained model ready to sample from, with what it expects of its conditioning masks.
+///
+/// `unet/` holds the published weights (the EMA ones when training kept an EMA). A checkpoint with
+/// segmadiff.json describes itself; one without it (the Python fork, segmentation-guided-diffusion)
+/// is read as the seed made it: k/255 masks in one channel, the flags' class count.
+public struct EvaluationModel {
+    public let model: UNet2DModel
+    /// The model's card: segmadiff.json, or the seed's settings for a checkpoint without one.
+    public let card: ModelCard
+    /// Whether segmadiff.json was found.
+    public let hasCard: Bool
+    /// Whether the network takes mask channels.
+    public let guided: Bool
+    /// The scheduler saved beside the model (scheduler/scheduler_config.json), if any.
+    public let savedScheduler: SchedulerConfig?
+    public let folder: RunFolder
+
+    public var imageChannels: Int { model.config.outChannels }
+    public var imageSize: Int { model.config.sampleSize ?? 0 }
+
+    /// Loads `checkpointDirectory/unet/` onto `options.device`.
+    public static func load(_ options: EvaluationOptions) throws -> EvaluationModel {
+        let folder = RunFolder(options.checkpointDirectory)
+        let configURL = folder.unet.appendingPathComponent(UNetConfig.fileName)
+        let weightsURL = folder.unet.appendingPathComponent(UNetCheckpoint.weightsFileName)
+        for url in [configURL, weightsURL] where !FileManager.default.fileExists(atPath: url.path) {
+            throw UsageError("\(url.path) not found; train a model there first, or pass --checkpoint_dir (or --output_dir) with the run folder that holds unet/")
+        }
+        let checkpoint: UNetCheckpoint
+        do {
+            checkpoint = try UNetCheckpoint.load(from: folder.unet, device: .cpu)
+        } catch let error as ModelFileError {
+            throw UsageError("\(error)")
+        }
+        let config = checkpoint.model.config
+        let card: ModelCard
+        let guided: Bool
+        if let saved = checkpoint.card {
+            card = saved
+            guided = saved.numSegmentationClasses > 0
+        } else {
+            // The seed's model: one k/255 mask channel when guided; the network's channels say which.
+            guided = options.guidedFlag || config.inChannels > config.outChannels
+            card = ModelCard(mdformer: checkpoint.model.mdformerConfig, maskEncoding: .seed, segmentationChannelMode: .single,
+                             numSegmentationClasses: guided ? (options.classesFlag ?? 0) : 0,
+                             numImageChannels: config.outChannels)
+        }
+        let model = EvaluationModel(model: checkpoint.model, card: card, hasCard: checkpoint.card != nil, guided: guided,
+                                    savedScheduler: try savedScheduler(folder), folder: folder)
+        try model.checkChannels(segTypeCount: max(1, card.segTypes.count))
+        checkpoint.model.move(to: options.device)
+        return model
+    }
+
+    /// The mask encoder for `segTypeCount` seg types; K = 256 when the seed's checkpoint gives no
+    /// class count (its k/255 encoding does not depend on K).
+    public func maskEncoder(segTypeCount: Int) -> MaskEncoder {
+        MaskEncoder(encoding: card.maskEncoding, channelMode: card.segmentationChannelMode,
+                    classes: classCount ?? 256, segTypeCount: segTypeCount)
+    }
+
+    /// K, background included; nil for a seed checkpoint run without --num_segmentation_classes.
+    public var classCount: Int? { card.numSegmentationClasses > 1 ? card.numSegmentationClasses : nil }
+
+    /// The model's in/out channels must equal the image channels plus the mask channels the card's
+    /// encoding makes from the data's seg types.
+    public func checkChannels(segTypeCount: Int) throws {
+        let config = model.config
+        let maskChannels = guided ? maskEncoder(segTypeCount: segTypeCount).maskChannels : 0
+        let described = hasCard ? "\(ModelCard.fileName) (\(card.maskEncoding.rawValue) masks, \(card.segmentationChannelMode.rawValue) mode, K = \(card.numSegmentationClasses), \(segTypeCount) seg types)"
+                                : "the seed's layout (no \(ModelCard.fileName): one k/255 mask channel)"
+        guard config.outChannels == card.numImageChannels, config.inChannels == config.outChannels + maskChannels else {
+            let file = folder.unet.appendingPathComponent(UNetConfig.fileName).path
+            let fix = hasCard ? "check that \(ModelCard.fileName) belongs to this model and --seg_dir has its seg types"
+                              : "add a \(ModelCard.fileName) that describes the model's mask encoding (see a segmadiff run's unet/)"
+            throw UsageError("\(file): the model takes \(config.inChannels) input and \(config.outChannels) output channels, but \(described) gives \(card.numImageChannels) image + \(maskChannels) mask channels; \(fix)")
+        }
+    }
+
+    /// A sampler for this model: `--sampler`, else the saved scheduler's class, else `--model_type`'s.
+    /// DDPM and DDIM take the saved scheduler's settings when its class matches.
+    public func sampler(_ options: EvaluationOptions) throws -> (choice: SamplerChoice, steps: Int, run: GuidedSampler) {
+        let savedChoice = savedScheduler.map { SamplerChoice($0.kind) }
+        let choice = options.sampler ?? savedChoice ?? options.fallbackSampler
+        var scheduler = choice.makeScheduler()
+        if let savedScheduler, savedChoice == choice, choice != .dpmpp {
+            do {
+                scheduler = try savedScheduler.validated().makeScheduler()
+            } catch {
+                throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): \(error); pass --sampler dpmpp or fix the file")
+            }
+        }
+        let model = self.model
+        let run = GuidedSampler(scheduler: scheduler) { input, t in model(input, timesteps: t) }
+        return (choice, options.inferenceSteps ?? choice.defaultSteps, run)
+    }
+
+    private static func savedScheduler(_ folder: RunFolder) throws -> SchedulerConfig? {
+        let path = folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try SchedulerConfig.load(fromDirectory: folder.scheduler.path)
+        } catch {
+            throw UsageError("\(error); fix or remove the file")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Datasets
+import Foundation
+import ModelCard
+import Torch
+import Training
+
+/// What the evaluation modes (`--mode eval`, `--mode eval_many`, `segmadiff sample`) are told.
+///
+/// The model describes itself (unet/config.json and segmadiff.json); the flags that describe a model
+/// (`--num_segmentation_classes`, `--segmentation_guided`) matter only for checkpoints without
+/// segmadiff.json, which are read as the Python seed's (k/255 masks, `single` channel mode).
+public struct EvaluationOptions: Sendable {
+    /// The run folder holding `unet/` (`--checkpoint_dir`, default `--output_dir`).
+    public var checkpointDirectory: String
+    /// Where the outputs go (`--output_dir`).
+    public var outputDirectory: String
+    /// `--img_dir`: optional; test images are shown beside the samples when present.
+    public var imageDirectory: String?
+    /// `--seg_dir`: the masks, MASK/<seg type>/test/NAME.
+    public var maskDirectory: String?
+    /// `segmadiff sample --masks DIR`: a flat folder of mask files used instead of the test split.
+    public var maskFolder: String?
+    /// `--segmentation_guided`, for checkpoints without segmadiff.json (else the card decides).
+    public var guidedFlag: Bool
+    /// `--num_segmentation_classes`, for checkpoints without segmadiff.json.
+    public var classesFlag: Int?
+    /// `--img_size`, used only when config.json has no sample_size.
+    public var imageSize: Int
+    public var evalBatchSize: Int
+    /// `--eval_sample_size`: how many images eval_many writes.
+    public var sampleCount: Int
+    /// `--sampler`; nil takes the scheduler the model was saved with (scheduler/), else `--model_type`'s.
+    public var sampler: SamplerChoice?
+    /// The sampler when neither `--sampler` nor scheduler/ says (from `--model_type`).
+    public var fallbackSampler: SamplerChoice
+    public var inferenceSteps: Int?
+    public var seed: UInt64
+    public var device: Device
+    /// `--use_ablated_segmentations`: each sample's mask is ablated once (per sample), and saved.
+    public var ablation: Bool
+    /// `--eval_blank_mask`.
+    public var blankMask: Bool
+    /// `--eval_mask_removal`.
+    public var maskRemoval: Bool
+    /// Recorded in manifest.json.
+    public var commandLine: [String]
+
+    public init(checkpointDirectory: String, outputDirectory: String, imageDirectory: String? = nil,
+                maskDirectory: String? = nil, maskFolder: String? = nil, guidedFlag: Bool = false,
+                classesFlag: Int? = nil, imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
+                sampler: SamplerChoice? = nil, fallbackSampler: SamplerChoice = .ddpm, inferenceSteps: Int? = nil,
+                seed: UInt64 = 0, device: Device = .cpu, ablation: Bool = false, blankMask: Bool = false,
+                maskRemoval: Bool = false, commandLine: [String] = []) {
+        self.checkpointDirectory = checkpointDirectory
+        self.outputDirectory = outputDirectory
+        self.imageDirectory = imageDirectory
+        self.maskDirectory = maskDirectory
+        self.maskFolder = maskFolder
+        self.guidedFlag = guidedFlag
+        self.classesFlag = classesFlag
+        self.imageSize = imageSize
+        self.evalBatchSize = evalBatchSize
+        self.sampleCount = sampleCount
+        self.sampler = sampler
+        self.fallbackSampler = fallbackSampler
+        self.inferenceSteps = inferenceSteps
+        self.seed = seed
+        self.device = device
+        self.ablation = ablation
+        self.blankMask = blankMask
+        self.maskRemoval = maskRemoval
+        self.commandLine = commandLine
+    }
+
+    public var output: RunFolder { RunFolder(outputDirectory) }
+}

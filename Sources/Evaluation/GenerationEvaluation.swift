@@ -1,0 +1,58 @@
+import Datasets
+import Diffusion
+import Foundation
+import Torch
+import Training
+
+/// `--mode eval` (SPEC 8.2 with SPEC 9's fixes): samples conditioned on the first test batch in
+/// file-name order, written as the seed's grids `samples/-001.png`, `-001_cond_seg_<type>.png` (the
+/// masks actually used) and `-001_orig.png` (only when test images were given); the batch has the
+/// split's actual length (SPEC 9 #18). `--eval_mask_removal` adds the mask-removal figure.
+public enum GenerationEvaluation {
+    /// The files written, in order.
+    public static func run(_ options: EvaluationOptions) throws -> [URL] {
+        let model = try EvaluationModel.load(options)
+        if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
+        let data = try EvaluationData.open(options, model: model, images: true)
+        let sampling = try SamplingRun(model: model, options: options, imageSize: data.imageSize)
+        let count = model.guided ? min(options.evalBatchSize, data.samples.count) : options.evalBatchSize
+        let indices = Array(0..<count)
+        let loaded = try data.load(data.samples.isEmpty ? [] : Array(0..<min(count, data.samples.count)))
+
+        var used: Tensor?
+        var masks: Tensor?
+        if model.guided, let perType = loaded.labels {
+            let conditioner = Conditioner(encoder: model.maskEncoder(segTypeCount: data.segTypes.count),
+                                          ablation: options.ablation ? model.classCount.map { MaskAblation(classes: $0) } : nil,
+                                          blank: options.blankMask)
+            let condition = conditioner.condition(perType, ablationSeeds: indices.map(sampling.seeds.ablation))
+            (used, masks) = (condition.labels, condition.masks)
+        }
+        let images = try sampling.sample(indices: indices, masks: masks, batch: 0)
+
+        let samples = options.output.samples
+        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        var written: [URL] = []
+        let grid = samples.appendingPathComponent("-001.png")
+        try SampleGrid.write(ImageOutput.unitRange(images), to: grid)
+        written.append(grid)
+        if let used {
+            // One grid per label map used: the merged map (named after the first seg type) in single mode.
+            for (index, type) in data.segTypes.enumerated() where index < used.shape[1] {
+                let url = samples.appendingPathComponent("-001_cond_seg_\(type).png")
+                let plane = used.narrowed(dim: 1, start: index, length: 1).to(.float32)
+                try SampleGrid.write(SampleGrid.minMaxNormalised(plane), to: url)
+                written.append(url)
+            }
+        }
+        if let real = loaded.images {
+            let url = samples.appendingPathComponent("-001_orig.png")
+            try SampleGrid.write(SampleGrid.minMaxNormalised(real), to: url)
+            written.append(url)
+        }
+        if options.maskRemoval {
+            written += try MaskRemovalFigure.make(model: model, data: data, sampling: sampling, options: options)
+        }
+        return written
+    }
+}

@@ -1,0 +1,49 @@
+import Datasets
+import Diffusion
+import Foundation
+import ModelCard
+import Torch
+import Training
+
+/// `--eval_mask_removal`: samples a few test masks in every state of `MaskRemovalSchedule`, from the
+/// same noise in every row so that differences come from the mask alone, and writes the figure as
+/// `OUTPUT/mask_removal.png` and `.pdf` (not the seed's working-directory PDF, SPEC 9 #31).
+public enum MaskRemovalFigure {
+    /// The samples (columns) shown.
+    public static let maxSamples = 4
+
+    public static func pngURL(_ output: RunFolder) -> URL { output.root.appendingPathComponent("mask_removal.png") }
+    public static func pdfURL(_ output: RunFolder) -> URL { output.root.appendingPathComponent("mask_removal.pdf") }
+
+    /// Fails before any sampling when the figure cannot be made (SPEC 9 #8).
+    static func checkPossible(_ model: EvaluationModel) throws {
+        guard model.guided else {
+            throw UsageError("--eval_mask_removal needs a segmentation-guided model, but \(model.folder.unet.path) takes no masks")
+        }
+        guard model.classCount != nil else {
+            throw UsageError("--eval_mask_removal: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
+        }
+    }
+
+    static func make(model: EvaluationModel, data: EvaluationData, sampling: SamplingRun, options: EvaluationOptions) throws -> [URL] {
+        let indices = Array(0..<min(maxSamples, options.evalBatchSize, data.samples.count))
+        guard let perType = try data.load(indices).labels, let classes = model.classCount else { return [] }
+        let encoder = model.maskEncoder(segTypeCount: data.segTypes.count)
+        let full = encoder.combined(perType)
+        let schedule = MaskRemovalSchedule(classes: classes, names: model.card.classNames)
+        var masks: [[Tensor]] = [], images: [[Tensor]] = []
+        for row in schedule.rows {
+            let labels = schedule.apply(row, to: full)
+            // The same image indices, hence the same noise, in every row.
+            let sampled = try sampling.sample(indices: indices, masks: encoder.encoded(labels), batch: 0)
+            masks.append(indices.map { labels.selected(dim: 0, index: $0).selected(dim: 0, index: 0) })
+            images.append(indices.map { ImageOutput.unitRange(sampled.selected(dim: 0, index: $0)) })
+        }
+        let plot = MaskRemovalPlot(schedule: schedule, sampleNames: indices.map { data.samples[$0].name }, masks: masks,
+                                   images: images, caption: "\(sampling.choice.rawValue), \(sampling.steps) steps, seed \(options.seed); model \(model.folder.path)")
+        try FileManager.default.createDirectory(at: options.output.root, withIntermediateDirectories: true)
+        try AtomicFile.write(try plot.png(), to: pngURL(options.output).path)
+        try AtomicFile.write(try plot.pdf(), to: pdfURL(options.output).path)
+        return [pngURL(options.output), pdfURL(options.output)]
+    }
+}

@@ -1,0 +1,48 @@
+import Evaluation
+import Foundation
+import ModelCard
+import TestSupport
+import Testing
+import Training
+
+/// Loading models for evaluation: segmadiff's own, the seed's (no segmadiff.json), and mistakes.
+@Suite(.serialized) struct EvaluationModelTests {
+    let model = TrainedTinyModel.shared
+    let scratch = TemporaryFolder()
+
+    @Test func aCheckpointWithoutCardIsReadAsTheSeeds() throws {
+        let run = try model.copiedRun(into: scratch.url) { unet in
+            try FileManager.default.removeItem(at: unet.appendingPathComponent(ModelCard.fileName))
+        }
+        var options = model.options(output: scratch.url.appendingPathComponent("out"))
+        options.checkpointDirectory = run.path
+        options.classesFlag = 3
+        let loaded = try EvaluationModel.load(options)
+        #expect(!loaded.hasCard && loaded.guided)
+        #expect(loaded.card.maskEncoding == .seed && loaded.card.segmentationChannelMode == .single)
+        #expect(loaded.card.numSegmentationClasses == 3)
+        let summary = try SampleMany.run(options)
+        #expect(summary.written == 5)
+    }
+
+    @Test func aCardFromAnotherModelIsAChannelMismatch() throws {
+        let run = try model.copiedRun(into: scratch.url) { unet in
+            let url = unet.appendingPathComponent(ModelCard.fileName)
+            var card = try ModelCard.read(from: url)
+            card.maskEncoding = .onehot
+            try card.encoded().write(to: url)
+        }
+        var options = model.options(output: scratch.url.appendingPathComponent("out"))
+        options.checkpointDirectory = run.path
+        let error = #expect(throws: UsageError.self) { try EvaluationModel.load(options) }
+        #expect(error?.description.contains("\(run.path)/unet/config.json") == true)
+        #expect(error?.description.contains("2 input") == true)
+    }
+
+    @Test func aMissingCheckpointNamesTheFile() throws {
+        var options = model.options(output: scratch.url.appendingPathComponent("out"))
+        options.checkpointDirectory = scratch.url.appendingPathComponent("nowhere").path
+        let error = #expect(throws: UsageError.self) { try EvaluationModel.load(options) }
+        #expect(error?.description.hasPrefix(scratch.url.appendingPathComponent("nowhere/unet/config.json").path) == true)
+    }
+}
