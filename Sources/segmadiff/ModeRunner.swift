@@ -1,5 +1,6 @@
 import Datasets
 import Diffusion
+import Evaluation
 import Foundation
 import ModelCard
 import Models
@@ -14,8 +15,8 @@ struct ModeRunner {
         Engine.threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
         switch options.mode {
         case .train: try train()
-        case .eval, .evalMany:
-            throw UsageError("--mode \(options.mode.rawValue) is not available in this version of segmadiff yet; use --mode train")
+        case .eval: try evaluate()
+        case .evalMany: try sampleMany(maskFolder: nil)
         }
     }
 
@@ -26,10 +27,14 @@ struct ModeRunner {
         }
     }
 
-    func train() throws {
+    private func checkDevice() throws {
         if options.device == .cuda && !Engine.cudaAvailable {
             throw UsageError("--device cuda: this segmadiff was built against a libtorch without CUDA, or no GPU is visible; rebuild with LIBTORCH and SEGMADIFF_CUDA=1, or use --device cpu")
         }
+    }
+
+    func train() throws {
+        try checkDevice()
         guard let imgDir = options.imgDir else {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
         }
@@ -71,6 +76,35 @@ struct ModeRunner {
         let summary = try Trainer(training, stop: stop).run()
         let folder = RunFolder(training.outputDirectory)
         print("segmadiff: \(summary.stoppedEarly ? "stopped" : "trained") \(summary.epochsDone) epochs (\(summary.globalStep) steps); checkpoint in \(folder.unet.path), samples in \(folder.samples.path), logs in \(folder.logs.path)")
+    }
+
+    /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
+    /// whose default is the seed's name without its `-ablated` for eval flags, SPEC 9 #20).
+    func evaluationOptions(maskFolder: String?) throws -> EvaluationOptions {
+        try checkDevice()
+        return EvaluationOptions(
+            checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,
+            imageDirectory: options.imgDir, maskDirectory: options.segDir, maskFolder: maskFolder,
+            guidedFlag: options.segmentationGuided, classesFlag: options.numSegmentationClasses, imageSize: options.imgSize,
+            evalBatchSize: options.evalBatchSize, sampleCount: options.evalSampleSize, sampler: options.sampler,
+            fallbackSampler: SamplerChoice(options.modelType == .ddim ? .ddim : .ddpm), inferenceSteps: options.numInferenceSteps,
+            seed: options.seed, device: device, ablation: options.useAblatedSegmentations, blankMask: options.evalBlankMask,
+            maskRemoval: options.evalMaskRemoval, commandLine: CommandLine.arguments)
+    }
+
+    func evaluate() throws {
+        let files = try GenerationEvaluation.run(try evaluationOptions(maskFolder: nil))
+        let folder = RunFolder(options.resolvedOutputDir)
+        let names = files.map { $0.path.hasPrefix(folder.path + "/") ? String($0.path.dropFirst(folder.path.count + 1)) : $0.path }
+        print("segmadiff: wrote \(names.joined(separator: ", ")) in \(folder.path)")
+    }
+
+    /// eval_many, from the test split or (`segmadiff sample --masks DIR`) a folder of masks.
+    func sampleMany(maskFolder: String?) throws {
+        let summary = try SampleMany.run(try evaluationOptions(maskFolder: maskFolder))
+        let kept = summary.skipped > 0 ? " (\(summary.skipped) already there)" : ""
+        let masks = FileManager.default.fileExists(atPath: summary.folder.appendingPathComponent("masks").path) ? "; the masks used in masks/" : ""
+        print("segmadiff: \(summary.written + summary.skipped) images in \(summary.folder.path): \(summary.written) written\(kept)\(masks); list in manifest.json")
     }
 
     /// Seg types in the mask folder (sorted folders, dot-files ignored), for the channel count.

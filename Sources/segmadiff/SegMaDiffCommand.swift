@@ -13,7 +13,7 @@ struct SegMaDiffCommand: ParsableCommand {
         abstract: "Segmentation-guided diffusion for medical images (SegMaDiff).",
         discussion: "Run with the Python seed's flags (segmadiff --mode train --img_dir ... --seg_dir ...) or a subcommand.",
         version: "segmadiff \(version)",
-        subcommands: [ImportNifti.self, Version.self])
+        subcommands: [Train.self, Eval.self, EvalMany.self, Sample.self, ImportNifti.self, Version.self])
 
     @OptionGroup var options: RunOptions
 
