@@ -15,7 +15,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample grids from the first test batch (the seed's --mode eval); --eval_mask_removal adds the mask-removal figure.",
         discussion: """
-            Writes OUTPUT/samples/-001.png, -001_cond_seg_<type>.png (the masks used) and -001_orig.png (with
+            Writes OUTPUT/samples/-001.png, -001_cond_seg_<type>.png (the masks used) and -001_orig.png (with \
             --img_dir). --eval_mask_removal writes OUTPUT/mask_removal.png and .pdf: \(MaskRemovalSchedule.description).
             """)
 

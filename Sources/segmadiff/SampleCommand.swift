@@ -7,10 +7,10 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate exactly --eval_sample_size images conditioned on masks (the seed's --mode eval_many).",
         discussion: """
-            Writes OUTPUT/samples_many_<N>/NAME.png (NPY for other than 1 or 3 channels, or in the
-            input's units for a model trained with --normalization window:LOW,HIGH), the mask each image
-            used as masks/NAME.png (integer labels; the ablated one with --use_ablated_segmentations),
-            and manifest.json. Masks are taken in file-name order and reused with a counter suffix when
+            Writes OUTPUT/samples_many_<N>/NAME.png (NPY for other than 1 or 3 channels, or in the \
+            input's units for a model trained with --normalization window:LOW,HIGH), the mask each image \
+            used as masks/NAME.png (integer labels; the ablated one with --use_ablated_segmentations), \
+            and manifest.json. Masks are taken in file-name order and reused with a counter suffix when \
             there are fewer masks than images. A stopped run continues where it was when run again.
             Example: segmadiff sample --checkpoint_dir run --masks my_masks --eval_sample_size 100 --sampler dpmpp
             """)
