@@ -11,15 +11,10 @@ struct SegMaDiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segmadiff",
         abstract: "Segmentation-guided diffusion for medical images (SegMaDiff).",
-        discussion: "Run with the Python seed's flags (segmadiff --mode train --img_dir ... --seg_dir ...) or a subcommand.",
+        discussion: "Run with the Python seed's flags (segmadiff --mode train --img_dir ... --seg_dir ...; `segmadiff main --help` lists them) or a subcommand.",
         version: "segmadiff \(version)",
-        subcommands: [Train.self, Eval.self, EvalMany.self, Sample.self, ImportNifti.self, Version.self])
-
-    @OptionGroup var options: RunOptions
-
-    func run() throws {
-        try ModeRunner(options: options).run()
-    }
+        subcommands: [SeedMain.self, Train.self, Eval.self, EvalMany.self, Sample.self, ImportNifti.self, TrainSegmenterCommand.self, MetricsCommand.self, Version.self],
+        defaultSubcommand: SeedMain.self)
 
     /// Every error a user can cause ends with one line on stderr and exit status 2 (argument errors
     /// included); help and --version exit 0.
@@ -42,6 +37,22 @@ struct SegMaDiffCommand: ParsableCommand {
             }
             Foundation.exit(2)
         }
+    }
+}
+
+/// The seed's main.py (`segmadiff --mode train ...`): the default when no subcommand is named.
+/// The seed's flags live here, not on the root command, because ArgumentParser lets a parent's
+/// options consume matching flags anywhere on the line: on the root they would take `--img_size`,
+/// `--seed` or `--output_dir` away from the subcommands that declare their own.
+struct SeedMain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "main",
+        abstract: "Run with the Python seed's flags: --mode train|eval|eval_many (the default subcommand).")
+
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        try ModeRunner(options: options).run()
     }
 }
 

@@ -26,12 +26,13 @@ public enum GenerationMetrics {
             return path
         }
         let input = SegmenterInput(config: config)
+        let generatedNormalization = options.generatedNormalization ?? config.normalization
 
         var dice = DiceAccumulator(classes: config.classes)
         var generatedPass = FeaturePass()
         for range in batches(generated.files.count, options.batchSize) {
             let names = Array(generated.files[range])
-            let images = try Tensor.stack(names.map { try input.image(generated.url($0), normalization: options.generatedNormalization) })
+            let images = try Tensor.stack(names.map { try input.image(generated.url($0), normalization: generatedNormalization) })
             let labels = try Tensor.stack(maskPaths[range].map { try input.labels($0) })
             let output = generatedPass.add(images, segmenter)
             dice.add(predicted: output, reference: labels, names: names)

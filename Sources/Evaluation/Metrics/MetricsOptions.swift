@@ -14,14 +14,15 @@ public struct MetricsOptions: Sendable {
     public var real: String?
     /// Where the JSON goes; default `generated`/metrics.json.
     public var json: String?
-    /// How generated images are scaled to [-1, 1]. segmadiff writes them as 8-bit PNGs spanning the
-    /// model's output range, so `.none`; real images use the normalisation the segmenter recorded.
-    public var generatedNormalization: IntensityNormalization
+    /// How generated images are scaled to [-1, 1]; nil: the normalisation the segmenter recorded, as
+    /// for the real images. That fits what segmadiff writes: 8-bit PNGs over the model's output range
+    /// for a model trained on 8-bit data (`none`), values in the input's units after a window.
+    public var generatedNormalization: IntensityNormalization?
     public var batchSize: Int
     public var device: Device
 
     public init(segmenter: String, generated: String, masks: String? = nil, real: String? = nil, json: String? = nil,
-                generatedNormalization: IntensityNormalization = .none, batchSize: Int = 16, device: Device = .cpu) {
+                generatedNormalization: IntensityNormalization? = nil, batchSize: Int = 16, device: Device = .cpu) {
         self.segmenter = segmenter
         self.generated = generated
         self.masks = masks

@@ -21,7 +21,7 @@ import Training
     func options(seed: UInt64) -> SegmenterTrainingOptions {
         SegmenterTrainingOptions(
             imageDirectory: data.appendingPathComponent("img").path, maskDirectory: data.appendingPathComponent("mask").path,
-            outputDirectory: output.path, classes: 3, imageSize: TinyRun.size, widths: [8, 16, 32], epochs: 40,
+            outputDirectory: output.path, classes: 3, imageSize: TinyRun.size, widths: [8, 16, 32], epochs: 25,
             batchSize: 8, seed: seed, verbose: false)
     }
 

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Torch
+
+/// `segmadiff train-segmenter --img_dir IMG --seg_dir MASK --num_segmentation_classes K --img_size S
+/// --output_dir OUT`: the small segmentation U-Net that `segmadiff metrics` judges generated images with.
+struct TrainSegmenterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-segmenter",
+        abstract: "Train the segmentation network that `segmadiff metrics` uses, on the real train split.",
+        discussion: """
+            Writes OUT/segmenter/ (segmenter.safetensors and segmenter.json), keeping the weights of the
+            epoch with the best Dice on the val split. Use the data and flags the diffusion model was
+            trained with, for example:
+              segmadiff train-segmenter --img_dir data/img --seg_dir data/mask \\
+                --num_segmentation_classes 4 --img_size 64 --output_dir run
+            """)
+
+    @Option(name: .customLong("img_dir"), help: "Image folder with train/ and val/.")
+    var imgDir: String
+
+    @Option(name: .customLong("seg_dir"), help: "Mask folder with <seg type>/{train,val}/, same file names as the images.")
+    var segDir: String
+
+    @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
+    var numSegmentationClasses: Int
+
+    @Option(name: .customLong("img_size"), help: "Image side the segmenter works at.")
+    var imgSize: Int
+
+    @Option(name: .customLong("output_dir"), help: "Folder to write segmenter/ into (for example the diffusion run's folder).")
+    var outputDir: String
+
+    @Option(name: .customLong("num_img_channels"))
+    var numImgChannels = 1
+
+    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none, minmax or window:LOW,HIGH (as for training the model).")
+    var normalization = NormalizationChoice(.none)
+
+    @Option(name: .customLong("num_epochs"))
+    var numEpochs = 30
+
+    @Option(name: .customLong("train_batch_size"))
+    var trainBatchSize = 16
+
+    @Option(name: .customLong("learning_rate"), help: "Peak AdamW rate (cosine decay to 0).")
+    var learningRate = 2e-3
+
+    @Option(name: .customLong("dice_loss_weight"), help: "Weight of the soft Dice loss added to cross-entropy; 0 turns it off.")
+    var diceLossWeight = 1.0
+
+    @Option(name: .customLong("widths"), help: "Channels per level, finest first (multiples of 8); the last is the feature size for FID/KID.")
+    var widths = ChannelList([16, 32, 64, 128])
+
+    @Flag(name: .customLong("no_flips"), help: "Do not flip training images left-right.")
+    var noFlips = false
+
+    @Option(name: .customLong("seed"))
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("device"), help: "auto, cpu or cuda.")
+    var device: DeviceChoice = .auto
+
+    @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(name: .customLong("overwrite"), help: "Replace a segmenter already in the output folder.")
+    var overwrite = false
+
+    func run() throws {
+        Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let options = SegmenterTrainingOptions(
+            imageDirectory: imgDir, maskDirectory: segDir, outputDirectory: outputDir, classes: numSegmentationClasses,
+            imageSize: imgSize, imageChannels: numImgChannels, normalization: normalization.value, widths: widths.values,
+            epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
+            flips: !noFlips, seed: seed, device: try device.resolved(), overwrite: overwrite)
+        let summary = try SegmenterTrainer.train(options)
+        let perClass = summary.validationDicePerClass.enumerated()
+            .map { "\($0.offset + 1): \($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }.joined(separator: ", ")
+        let mean = summary.validationDice.map { String(format: "%.3f", $0) } ?? "n/a"
+        print("segmadiff: segmenter (\(summary.parameterCount) parameters) trained \(summary.epochs) epochs; val Dice \(mean) (\(perClass)) at epoch \(summary.bestEpoch)")
+        print("saved to \(summary.folder.path); score generated images with: segmadiff metrics --segmenter \(summary.folder.path) --generated DIR --real \((imgDir as NSString).appendingPathComponent("test"))")
+    }
+}
+
+extension DeviceChoice {
+    /// The device to run on: cuda when asked for or available (auto), else the CPU.
+    func resolved() throws -> Device {
+        switch self {
+        case .cpu: return .cpu
+        case .auto: return Engine.cudaAvailable ? .cuda(0) : .cpu
+        case .cuda:
+            guard Engine.cudaAvailable else {
+                throw ValidationError("--device cuda: no GPU is visible to this segmadiff's libtorch; use --device cpu")
+            }
+            return .cuda(0)
+        }
+    }
+}
