@@ -19,7 +19,7 @@ struct ImageFolder {
         files = names.filter { name in
             !name.hasPrefix(".") && ImageFile.extensions.contains((name as NSString).pathExtension.lowercased())
         }.sorted()
-        self.path = path
+        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
         guard !files.isEmpty else {
             throw UsageError("\(role) folder \(path) holds no images (.png, .jpg, .npy)")
         }

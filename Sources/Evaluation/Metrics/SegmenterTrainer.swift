@@ -103,7 +103,8 @@ private final class TrainingRun {
                 bar?.update(step: step, [("epoch", "\(epoch)"), ("loss", String(format: "%.4f", lossSum / Double(batches)))])
             }
             let dice = try SegmenterTrainer.evaluate(segmenter, data, split: .val, batchSize: options.batchSize)
-            if best == nil || (dice.mean ?? -1) > (best!.dice.mean ?? -1) {
+            // Ties (and val sets with no foreground at all) go to the later, longer-trained epoch.
+            if best == nil || (dice.mean ?? -1) >= (best!.dice.mean ?? -1) {
                 best = (epoch, dice, segmenter.network.stateDict().mapValues { $0.detached().clone() })
             }
         }
