@@ -47,4 +47,4 @@ clean:
 	rm -rf $(DEPS)/obj $(DEPS)/lib .build
 
 demo: build
-	"$$(swift build -c release --show-bin-path)/segmadiff" version
+	"$$(swift build -c release --show-bin-path)/segmadiff" demo

@@ -25,6 +25,9 @@ echo "$py"; echo "$sw"; ratio "$py" "$sw" us_per_op
 py=$("$PY" ../shared/reference/ref_bench.py --size 64 --batch 2 --steps 5 --threads 2)
 sw=$("$BIN" unet --size 64 --batch 2 --steps 5 --threads 2)
 echo "$py"; echo "$sw"; ratio "$py" "$sw" train_step_s; ratio "$py" "$sw" unet_eval_s
+# segmadiff with --mixed_precision bf16 (autocast) against the reference's fp32 (its only precision).
+sw=$("$BIN" unet --size 64 --batch 2 --steps 5 --threads 2 --bf16)
+echo "$sw"; ratio "$py" "$sw" train_step_s; ratio "$py" "$sw" unet_eval_s
 
 # The MDFormer's two scans, forward and backward (the fork's per-pixel order against the batched scan).
 py=$("$PY" bench/scan_ref.py --batch 4 --channels 1024 --states 16 --size 8 --steps 5 --threads 2)

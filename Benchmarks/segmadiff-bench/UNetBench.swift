@@ -6,7 +6,8 @@ import Torch
 /// The SegMaDiff U-Net at training and sampling: the same model, batch, noise schedule and step as
 /// ../shared/reference/ref_bench.py, whose JSON keys it prints (train_step_s, unet_eval_s).
 enum UNetBench {
-    static func run(size: Int, batch: Int, steps: Int, threads: Int) -> [String: Any] {
+    /// With `bf16`, forward and loss run under bf16 autocast (`--mixed_precision bf16`).
+    static func run(size: Int, batch: Int, steps: Int, threads: Int, bf16: Bool = false) -> [String: Any] {
         Engine.threads = threads
         Engine.manualSeed(0)
         let config = UNetConfig.segmadiff(sampleSize: size, inChannels: 2, outChannels: 1)
@@ -23,19 +24,25 @@ enum UNetBench {
             let t = Tensor.randint(0, 1000, [batch])
             let alpha = alphasCumprod.indexSelect(dim: 0, index: t).reshaped(batch, 1, 1, 1)
             let noisy = alpha.sqrt() * x0 + (1 - alpha).sqrt() * noise
-            let loss = model(Tensor.cat([noisy, seg], dim: 1), timesteps: t).mseLoss(noise)
+            if bf16 { Engine.setAutocast(true) }
+            let predicted = model(Tensor.cat([noisy, seg], dim: 1), timesteps: t)
+            if bf16 { Engine.setAutocast(false) }
+            let loss = predicted.to(.float32).mseLoss(noise)
             loss.backward()
             clipGradNorm(parameters.map(\.tensor), maxNorm: 1.0)
             optimizer.step()
             optimizer.zeroGrad()
+            if bf16 { Engine.clearAutocastCache() }
         }
         let x = Tensor.randn([batch, 1, size, size])
         let timesteps = Tensor.full([batch], 500, TensorOptions(.int64))
         let eval = timings(steps) {
+            if bf16 { Engine.setAutocast(true) }
             _ = withNoGrad { model(Tensor.cat([x, seg], dim: 1), timesteps: timesteps) }
+            if bf16 { Engine.setAutocast(false) }
         }
         return ["impl": "segmadiff", "libtorch": Engine.libtorchVersion, "size": size, "batch": batch,
-                "channels": config.blockOutChannels, "mdformer": true, "params": model.parameterCount,
+                "channels": config.blockOutChannels, "mdformer": true, "params": model.parameterCount, "bf16": bf16,
                 "train_step_s": median(train), "unet_eval_s": median(eval)]
     }
 }

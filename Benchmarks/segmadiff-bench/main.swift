@@ -18,7 +18,8 @@ switch arguments.first ?? "ops" {
 case "ops":
     emit(OpOverhead.run(iterations: option("--iterations", 20000)))
 case "unet":
-    emit(UNetBench.run(size: option("--size", 64), batch: option("--batch", 2), steps: option("--steps", 5), threads: option("--threads", 2)))
+    emit(UNetBench.run(size: option("--size", 64), batch: option("--batch", 2), steps: option("--steps", 5),
+                       threads: option("--threads", 2), bf16: arguments.contains("--bf16")))
 case "scan":
     emit(ScanBench.run(batch: option("--batch", 4), channels: option("--channels", 1024), states: option("--states", 16), size: option("--size", 8), steps: option("--steps", 5), threads: option("--threads", 2)))
 case "data":
@@ -26,6 +27,6 @@ case "data":
     let folder = folderIndex.flatMap { $0 < arguments.count ? arguments[$0] : nil } ?? NSTemporaryDirectory() + "segmadiff-data-bench"
     emit(DataBench.run(folder: folder, count: option("--count", 200), source: option("--source", 512), size: option("--size", 256), batch: option("--batch", 16), epochs: option("--epochs", 2), threads: option("--threads", ProcessInfo.processInfo.activeProcessorCount)))
 default:
-    FileHandle.standardError.write(Data("usage: segmadiff-bench ops [--iterations N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data [options] (see bench/run.sh)\n".utf8))
     exit(2)
 }

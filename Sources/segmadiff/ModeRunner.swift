@@ -58,7 +58,8 @@ struct ModeRunner {
         let card = ModelCard(mdformer: mdformer, maskEncoding: options.maskEncoding,
                              segmentationChannelMode: options.segmentationChannelMode,
                              numSegmentationClasses: guided ? classes : 0, numImageChannels: options.numImgChannels,
-                             normalization: options.normalization.value)
+                             normalization: options.normalization.value,
+                             classNames: options.classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let resume: TrainingOptions.Resume = options.resumeEpoch.map { .epoch($0) } ?? (options.resume ? .latest : .no)
         let modelType: SchedulerKind = options.modelType == .ddim ? .ddim : .ddpm
         let training = TrainingOptions(
@@ -71,6 +72,9 @@ struct ModeRunner {
             saveModelEpochs: options.saveModelEpochs, emaDecay: options.emaDecay, bf16: options.mixedPrecision == .bf16,
             device: device, seed: options.seed, resume: resume, overwrite: options.overwrite,
             commandLine: CommandLine.arguments)
+        if training.bf16, device == .cpu, !Self.cpuHasNativeBF16 {
+            FileHandle.standardError.write(Data("segmadiff: note: this CPU has no native bf16 (avx512_bf16 or amx_bf16), so --mixed_precision bf16 will be slower than fp32 here\n".utf8))
+        }
         let stop = StopRequest()
         stop.install()
         let summary = try Trainer(training, stop: stop).run()
@@ -116,5 +120,11 @@ struct ModeRunner {
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: segDir + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
         }
         return max(1, folders.count)
+    }
+
+    /// Whether the CPU computes bf16 in hardware; elsewhere libtorch emulates it, slowly.
+    static var cpuHasNativeBF16: Bool {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+        return info.contains("avx512_bf16") || info.contains("amx_bf16")
     }
 }

@@ -88,6 +88,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none (integers over their type maximum, floats as given), minmax (per image) or window:LOW,HIGH (e.g. window:-1000,1000 for CT in HU).")
     var normalization: NormalizationChoice = NormalizationChoice(.none)
 
+    @Option(name: .customLong("class_names"), help: "Names of the classes 0..K-1, comma-separated (saved with the model, shown in figures).")
+    var classNames: String?
+
     @Option(name: .customLong("seed"), help: "Seeds weights, noise, data order and sampling.")
     var seed: UInt64 = 0
 
@@ -115,7 +118,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("num_inference_steps"), help: "Sampling steps (default 1000 for DDPM, 50 for DDIM and DPM-Solver++).")
+    @Option(name: .customLong("num_inference_steps"), help: "Sampling steps (default 1000 for DDPM, 50 for DDIM, 25 for DPM-Solver++).")
     var numInferenceSteps: Int?
 
     @Option(name: .customLong("sampler"), help: "ddpm, ddim or dpmpp (default: from --model_type).")
@@ -149,6 +152,9 @@ struct RunOptions: ParsableArguments {
         guard (0..<1).contains(emaDecay) else { throw ValidationError("--ema_decay must be in [0, 1) (got \(emaDecay))") }
         if let steps = numInferenceSteps, !(1...1000).contains(steps) {
             throw ValidationError("--num_inference_steps must be in 1...1000 (got \(steps))")
+        }
+        if let names = classNames, let k = numSegmentationClasses, names.split(separator: ",").count != k {
+            throw ValidationError("--class_names has \(names.split(separator: ",").count) names, but --num_segmentation_classes is \(k); name every class, background first")
         }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
         if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {
