@@ -77,8 +77,8 @@ public struct SchedulerConfig: Equatable, Sendable {
 
 extension SchedulerConfig {
     /// The file's keys in diffusers' form. The class decides which of the class-specific keys appear.
-    var jsonEntries: [String: JSONValue] {
-        var entries: [String: JSONValue] = [
+    var jsonEntries: [String: PythonStyleJSON] {
+        var entries: [String: PythonStyleJSON] = [
             "_class_name": .string(kind.rawValue),
             "_diffusers_version": .string(Self.diffusersVersion),
             "beta_end": .double(betaEnd),
@@ -106,7 +106,7 @@ extension SchedulerConfig {
     }
 
     /// The file's text, byte for byte as diffusers writes it (sorted keys, indent 2, final newline).
-    public var jsonText: String { JSONValue.pythonStyle(jsonEntries) }
+    public var jsonText: String { PythonStyleJSON.object(jsonEntries).document }
 
     /// Writes `directory/scheduler_config.json` atomically.
     public func save(toDirectory directory: String) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 extension UNetConfig {
     public static let fileName = "config.json"

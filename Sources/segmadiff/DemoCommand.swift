@@ -22,6 +22,9 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("num_epochs"), help: "Training epochs (about 8 steps each).")
     var numEpochs = 60
 
+    @Option(name: .customLong("segmenter_epochs"), help: "Training epochs of the scoring segmenter.")
+    var segmenterEpochs = 30
+
     @Flag(name: .customLong("phantom"), help: "Use the synthetic phantom even when the MRI templates are available.")
     var phantom = false
 
@@ -49,7 +52,7 @@ struct Demo: ParsableCommand {
                  ["--mode", "eval_many", "--eval_sample_size", "\(2 * data.testCount)"] + common + sampling + ["--output_dir", model])
         try step("train the segmenter that scores mask faithfulness", TrainSegmenterCommand.self,
                  ["--img_dir", data.images, "--seg_dir", data.masks, "--num_segmentation_classes", "\(data.classNames.count)",
-                  "--img_size", "\(imgSize)", "--num_epochs", "30", "--output_dir", model, "--overwrite"])
+                  "--img_size", "\(imgSize)", "--num_epochs", "\(segmenterEpochs)", "--output_dir", model, "--overwrite"])
         let samples = "\(model)/samples_many_\(2 * data.testCount)"
         try step("score the samples: Dice against their masks, FID/KID and histograms against real test images",
                  MetricsCommand.self, ["--segmenter", model, "--generated", samples, "--real", "\(data.images)/test"])

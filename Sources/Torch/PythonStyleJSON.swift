@@ -1,6 +1,6 @@
 /// A JSON value written the way Python's `json.dump(obj, f, indent=2)` writes it (`"key": value`,
 /// one list element per line, floats in repr form), so files match the ones diffusers writes.
-enum PythonStyleJSON {
+public enum PythonStyleJSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
@@ -11,7 +11,7 @@ enum PythonStyleJSON {
     case object([String: PythonStyleJSON])
 
     /// The whole document with a trailing newline.
-    var document: String { render(indent: 0) + "\n" }
+    public var document: String { render(indent: 0) + "\n" }
 
     private func render(indent: Int) -> String {
         let inner = String(repeating: " ", count: indent + 2)
