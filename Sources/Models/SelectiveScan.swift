@@ -3,8 +3,10 @@ import Torch
 /// The MDFormer's selective state-space scan along one image axis (SPEC.md 4.3): for each line,
 /// with state s := 0 at its start and, at each position in order,
 ///     s = exp(A Δ) ⊙ s + Δ u B,    y = Σ_n C s + D u.
-/// Lines are independent, so all of them advance together: one step per position along the axis
-/// (W steps for rows, H for columns), each a couple of batched ops — never one op per pixel.
+/// Lines are independent. On the CPU (float32/float64) one pass is a single fused op that keeps each
+/// line's state in cache (`Tensor.selectiveScan`); elsewhere all lines advance together, one step
+/// per position along the axis (W steps for rows, H for columns), each a couple of batched ops —
+/// never one op per pixel.
 public enum SelectiveScan {
     public enum Axis: Sendable {
         /// Each row left to right (the fork's first pass).
@@ -17,11 +19,21 @@ public enum SelectiveScan {
         var lineFirst: [Int] { self == .rows ? [3, 0, 2, 1] : [2, 0, 3, 1] }
         /// The inverse of `lineFirst`.
         var restore: [Int] { self == .rows ? [1, 3, 2, 0] : [1, 3, 0, 2] }
+        /// The dimension of [B, C, H, W] that the scan walks along.
+        var dim: Int { self == .rows ? 3 : 2 }
     }
 
     /// u, dt: [B, E, H, W]; b, c: [B, N, H, W] (shared by all channels); a: [N] or [E, N]; d: [E].
     /// Returns y: [B, E, H, W].
     public static func scan(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor, along axis: Axis) -> Tensor {
+        if Tensor.supportsFusedSelectiveScan([u, dt, b, c, a, d]), u.rank == 4, dt.shape == u.shape, c.shape == b.shape {
+            return Tensor.selectiveScan(u, dt: dt, b: b, c: c, a: a, d: d, dim: axis.dim)
+        }
+        return batched(u, dt: dt, b: b, c: c, a: a, d: d, along: axis)
+    }
+
+    /// The scan as batched tensor ops on any device and dtype (the fallback where the fused op does not apply).
+    static func batched(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor, along axis: Axis) -> Tensor {
         let order = axis.lineFirst
         let steps = dt.permuted(order).contiguous().unsqueezed(-1)                    // [L, B, M, E, 1]
         let inputs = (dt * u).permuted(order).contiguous().unsqueezed(-1)             // [L, B, M, E, 1]

@@ -166,6 +166,15 @@ ct_error ct_foreach_add_(const ct_tensor *a, const ct_tensor *b, int64_t n, doub
 ct_error ct_foreach_mul_scalar_(const ct_tensor *a, int64_t n, double s);
 ct_error ct_foreach_lerp_(const ct_tensor *a, const ct_tensor *b, int64_t n, double weight);
 
+// ---- the MDFormer's selective scan ---------------------------------------------------------------
+// One pass of the selective scan (SPEC.md 4.3) as a fused CPU kernel with its own backward (the
+// result takes part in autograd like any op): for every line, s := 0, then at each position
+//   s = exp(a dt) * s + dt u b,   y = sum_n c s + d u.
+// u, dt: [B,E,H,W]; b, c: [B,N,H,W]; a: [N] or [E,N]; d: [E]; all float32 or all float64, on the CPU.
+// dim 3 scans each row left to right, dim 2 each column top to bottom. *out: y [B,E,H,W].
+ct_error ct_selective_scan(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c, ct_tensor a,
+                           ct_tensor d, int64_t dim);
+
 #ifdef __cplusplus
 }
 #endif
