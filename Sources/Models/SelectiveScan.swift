@@ -26,7 +26,9 @@ public enum SelectiveScan {
     /// u, dt: [B, E, H, W]; b, c: [B, N, H, W] (shared by all channels); a: [N] or [E, N]; d: [E].
     /// Returns y: [B, E, H, W].
     public static func scan(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor, along axis: Axis) -> Tensor {
-        if Tensor.supportsFusedSelectiveScan([u, dt, b, c, a, d]), u.rank == 4, dt.shape == u.shape, c.shape == b.shape {
+        // The fused op keeps a line's state on the stack: at most 256 states (far above the model's 16).
+        if Tensor.supportsFusedSelectiveScan([u, dt, b, c, a, d]), u.rank == 4, dt.shape == u.shape, c.shape == b.shape,
+           b.rank == 4, b.shape[1] <= 256 {
             return Tensor.selectiveScan(u, dt: dt, b: b, c: c, a: a, d: d, dim: axis.dim)
         }
         return batched(u, dt: dt, b: b, c: c, a: a, d: d, along: axis)
