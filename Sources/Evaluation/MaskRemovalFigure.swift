@@ -26,7 +26,9 @@ public enum MaskRemovalFigure {
     }
 
     static func make(model: EvaluationModel, data: EvaluationData, sampling: SamplingRun, options: EvaluationOptions) throws -> [URL] {
-        let indices = Array(0..<min(maxSamples, options.evalBatchSize, data.samples.count))
+        // Spread over the test set (often ordered by slice position), so the columns show varied anatomy.
+        let count = data.samples.count, shown = min(maxSamples, options.evalBatchSize, count)
+        let indices = (0..<shown).map { $0 * count / shown + count / (2 * shown) }
         guard let perType = try data.load(indices).labels, let classes = model.classCount else { return [] }
         let encoder = model.maskEncoder(segTypeCount: data.segTypes.count)
         let full = encoder.combined(perType)
