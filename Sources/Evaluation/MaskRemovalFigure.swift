@@ -38,8 +38,9 @@ public enum MaskRemovalFigure {
             let labels = schedule.apply(row, to: full)
             // The same image indices, hence the same noise, in every row.
             let sampled = try sampling.sample(indices: indices, masks: encoder.encoded(labels), batch: 0)
-            masks.append(indices.map { labels.selected(dim: 0, index: $0).selected(dim: 0, index: 0) })
-            images.append(indices.map { ImageOutput.unitRange(sampled.selected(dim: 0, index: $0)) })
+            // Rows of the batch are positions 0..<shown, whatever the samples' indices in the split.
+            masks.append(indices.indices.map { labels.selected(dim: 0, index: $0).selected(dim: 0, index: 0) })
+            images.append(indices.indices.map { ImageOutput.unitRange(sampled.selected(dim: 0, index: $0)) })
         }
         let plot = MaskRemovalPlot(schedule: schedule, sampleNames: indices.map { data.samples[$0].name }, masks: masks,
                                    images: images, caption: "\(sampling.choice.rawValue), \(sampling.steps) steps, seed \(options.seed); model \(model.folder.path)")

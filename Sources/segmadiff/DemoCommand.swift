@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
     var imgSize = 32
 
     @Option(name: .customLong("num_epochs"), help: "Training epochs (about 8 steps each).")
-    var numEpochs = 60
+    var numEpochs = 50
 
     @Option(name: .customLong("segmenter_epochs"), help: "Training epochs of the scoring segmenter.")
     var segmenterEpochs = 30

@@ -34,6 +34,7 @@ struct ModeRunner {
     }
 
     func train() throws {
+        try options.checkImageSizeFitsLevels()
         try checkDevice()
         guard let imgDir = options.imgDir else {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")

@@ -131,11 +131,7 @@ struct RunOptions: ParsableArguments {
     var overwrite = false
 
     mutating func validate() throws {
-        let levels = blockOutChannels.values.count
-        let factor = 1 << (levels - 1)
-        guard imgSize > 0, imgSize % factor == 0 else {
-            throw ValidationError("--img_size \(imgSize) must be a multiple of \(factor) (2^\(levels - 1) for \(levels) levels of --block_out_channels)")
-        }
+        guard imgSize > 0 else { throw ValidationError("--img_size must be positive (got \(imgSize))") }
         guard numImgChannels >= 1 else { throw ValidationError("--num_img_channels must be at least 1") }
         if segmentationGuided {
             guard let k = numSegmentationClasses, k > 1 else {
@@ -159,6 +155,16 @@ struct RunOptions: ParsableArguments {
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
         if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {
             throw ValidationError("--block_out_channels values must be multiples of 32 (the GroupNorm groups); \(norm) is not")
+        }
+    }
+
+    /// Training builds a U-Net that halves the image once per level below the first; evaluation
+    /// takes its sizes from the checkpoint instead.
+    func checkImageSizeFitsLevels() throws {
+        let levels = blockOutChannels.values.count
+        let factor = 1 << (levels - 1)
+        guard imgSize % factor == 0 else {
+            throw ValidationError("--img_size \(imgSize) must be a multiple of \(factor) (2^\(levels - 1) for \(levels) levels of --block_out_channels)")
         }
     }
 
