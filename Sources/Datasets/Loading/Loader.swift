@@ -44,6 +44,8 @@ public final class Loader: @unchecked Sendable {
     private let samples: [SampleFiles]
     private let cache: SampleCache?
     private var queue: BatchQueue<Item>?
+    /// Signalled when the producer thread has returned.
+    private var producerFinished: DispatchSemaphore?
     /// The position of the next batch `next()` returns.
     public private(set) var state: LoaderState
 
@@ -57,7 +59,16 @@ public final class Loader: @unchecked Sendable {
         self.state = state ?? LoaderState(seed: options.seed)
     }
 
-    deinit { queue?.close() }
+    deinit { stopProducer() }
+
+    /// Closes the queue and waits for the producer to finish the batch it is on. libtorch must not
+    /// be running on that thread when the process exits and tears down its operator registry.
+    private func stopProducer() {
+        queue?.close()
+        producerFinished?.wait()
+        queue = nil
+        producerFinished = nil
+    }
 
     public var sampleCount: Int { samples.count }
     public var batchesPerEpoch: Int { (samples.count + options.batchSize - 1) / options.batchSize }
@@ -74,16 +85,14 @@ public final class Loader: @unchecked Sendable {
             state = LoaderState(epoch: state.epoch + 1, batch: 0, seed: state.seed)
             return nil
         case .failure(let error):
-            queue.close()
-            self.queue = nil
+            stopProducer()
             throw error
         }
     }
 
     /// Continues from a saved position: the following batches equal those the saving loader gave.
     public func restore(_ saved: LoaderState) {
-        queue?.close()
-        queue = nil
+        stopProducer()
         state = saved
     }
 
@@ -94,9 +103,12 @@ public final class Loader: @unchecked Sendable {
 
     private func startProducer() -> BatchQueue<Item> {
         let queue = BatchQueue<Item>(capacity: options.prefetchBatches)
+        let finished = DispatchSemaphore(value: 0)
         self.queue = queue
+        producerFinished = finished
         let start = state
         let thread = Thread { [dataset, samples, options, cache, batchesPerEpoch] in
+            defer { finished.signal() }
             let producer = BatchProducer(dataset: dataset, samples: samples, options: options, cache: cache)
             var epoch = start.epoch, index = start.batch
             while !queue.isClosed {
@@ -165,3 +177,4 @@ struct BatchProducer {
         }
     }
 }
+
