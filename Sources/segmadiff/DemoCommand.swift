@@ -10,7 +10,7 @@ struct Demo: ParsableCommand {
         discussion: """
         Data: axial slices of the Colin27 T1 MRI with the AAL atlas grouped into cortex, deep grey \
         matter and cerebellum (Debian's mricron-data, installed when missing and running as root); \
-        without it, a synthetic head phantom. About 7 minutes on 2 CPU cores.
+        without it, a synthetic head phantom. About 8 minutes on 2 CPU cores.
         """)
 
     @Option(name: .customLong("output_dir"), help: "Folder for the data, the model and every result.")
@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
     var imgSize = 32
 
     @Option(name: .customLong("num_epochs"), help: "Training epochs (about 8 steps each).")
-    var numEpochs = 50
+    var numEpochs = 90
 
     @Option(name: .customLong("segmenter_epochs"), help: "Training epochs of the scoring segmenter.")
     var segmenterEpochs = 30
@@ -43,8 +43,8 @@ struct Demo: ParsableCommand {
         let sampling = ["--sampler", "ddim", "--num_inference_steps", "50", "--eval_batch_size", "8"]
 
         try step("train a small SegMaDiff model", SeedMain.self, ["--mode", "train", "--model_type", "DDIM"] + common + sampling + [
-            "--block_out_channels", "32,64,128", "--layers_per_block", "1", "--train_batch_size", "16",
-            "--num_epochs", "\(numEpochs)", "--learning_rate", "5e-4", "--lr_warmup_steps", "50",
+            "--block_out_channels", "32,32,64", "--layers_per_block", "1", "--train_batch_size", "16",
+            "--num_epochs", "\(numEpochs)", "--learning_rate", "1e-3", "--lr_warmup_steps", "50",
             "--save_image_epochs", "\(numEpochs)", "--save_model_epochs", "\(numEpochs)",
             "--class_names", data.classNames.joined(separator: ","), "--output_dir", model, "--overwrite"])
         try step("sample on the held-out masks, with the mask-removal figure", SeedMain.self,
