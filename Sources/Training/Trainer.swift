@@ -45,6 +45,8 @@ final class TrainingSession {
     let model: UNet2DModel
     let card: ModelCard
     let parameters: [(key: String, tensor: Tensor)]
+    /// The same tensors, listed once for the per-step clipping and EMA calls.
+    let trainable: [Tensor]
     let optimizer: AdamW
     let ema: ExponentialMovingAverage?
     let schedule: CosineWarmupSchedule
@@ -82,6 +84,7 @@ final class TrainingSession {
         model.move(to: options.device)
         model.setRequiresGrad(true)
         parameters = model.namedParameters()
+        trainable = parameters.map(\.tensor)
         var settings = AdamW.Settings()
         settings.learningRate = options.learningRate
         optimizer = AdamW(parameters, settings: settings)
@@ -200,13 +203,12 @@ final class TrainingSession {
         if options.bf16 { Engine.setAutocast(false, device: device) }
         let loss = predicted.to(.float32).mseLoss(epsilon)
         loss.backward()
-        let tensors = parameters.map(\.tensor)
-        let norm = clipGradNorm(tensors, maxNorm: 1.0)
+        let norm = clipGradNorm(trainable, maxNorm: 1.0)
         let lr = schedule.learningRate(atStep: globalStep)
         optimizer.step(learningRate: lr)
         optimizer.zeroGrad()
         if options.bf16 { Engine.clearAutocastCache() }
-        ema?.update(tensors)
+        ema?.update(trainable)
         globalStep += 1
         return (loss.item, norm.item, lr)
     }

@@ -20,22 +20,9 @@ struct ModeRunner {
         }
     }
 
-    var device: Device {
-        switch options.device {
-        case .cpu: return .cpu
-        case .cuda, .auto: return Engine.cudaAvailable ? .cuda(0) : .cpu
-        }
-    }
-
-    private func checkDevice() throws {
-        if options.device == .cuda && !Engine.cudaAvailable {
-            throw UsageError("--device cuda: this segmadiff was built against a libtorch without CUDA, or no GPU is visible; rebuild with LIBTORCH and SEGMADIFF_CUDA=1, or use --device cpu")
-        }
-    }
-
     func train() throws {
         try options.checkImageSizeFitsLevels()
-        try checkDevice()
+        let device = try options.device.resolved()
         guard let imgDir = options.imgDir else {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
         }
@@ -86,7 +73,7 @@ struct ModeRunner {
     /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
     /// whose default is the seed's name without its `-ablated` for eval flags, SPEC 9 #20).
     func evaluationOptions(maskFolder: String?) throws -> EvaluationOptions {
-        try checkDevice()
+        let device = try options.device.resolved()
         return EvaluationOptions(
             checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,
             imageDirectory: options.imgDir, maskDirectory: options.segDir, maskFolder: maskFolder,

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import ModelCard
+import Torch
 import Training
 
 /// The Python seed's flags, with its names and meanings (`python3 main.py --mode train ...` becomes
@@ -200,6 +201,19 @@ enum MixedPrecision: String, ExpressibleByArgument, CaseIterable {
 
 enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, cpu, cuda
+
+    /// The device to run on: the GPU when asked for (an error without one) or available (auto).
+    func resolved() throws -> Device {
+        switch self {
+        case .cpu: return .cpu
+        case .auto: return Engine.cudaAvailable ? .cuda(0) : .cpu
+        case .cuda:
+            guard Engine.cudaAvailable else {
+                throw ValidationError("--device cuda: this segmadiff's libtorch has no CUDA or sees no GPU; rebuild with LIBTORCH and SEGMADIFF_CUDA=1, or use --device cpu")
+            }
+            return .cuda(0)
+        }
+    }
 }
 
 extension SamplerChoice: ExpressibleByArgument {

@@ -83,18 +83,3 @@ struct TrainSegmenterCommand: ParsableCommand {
         print("saved to \(summary.folder.path); score generated images with: segmadiff metrics --segmenter \(summary.folder.path) --generated DIR --real \((imgDir as NSString).appendingPathComponent("test"))")
     }
 }
-
-extension DeviceChoice {
-    /// The device to run on: cuda when asked for or available (auto), else the CPU.
-    func resolved() throws -> Device {
-        switch self {
-        case .cpu: return .cpu
-        case .auto: return Engine.cudaAvailable ? .cuda(0) : .cpu
-        case .cuda:
-            guard Engine.cudaAvailable else {
-                throw ValidationError("--device cuda: no GPU is visible to this segmadiff's libtorch; use --device cpu")
-            }
-            return .cuda(0)
-        }
-    }
-}
