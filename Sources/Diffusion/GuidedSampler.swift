@@ -64,35 +64,92 @@ public struct GuidedSampler {
     /// Runs the whole reverse process without recording gradients.
     ///
     /// - Parameters:
+    ///   - guidance: classifier-free mask guidance; ignored when unconditional or its scale is 0.
     ///   - initialNoise: x_T [B, C, H, W]; when nil it is drawn from `generator` (on the CPU, then
     ///     moved, so a seed gives the same images on every device) in `dtype` on `device`.
     ///   - generator: also draws the noise of stochastic steps (DDPM), making the run reproducible.
-    public func sample(conditioning: Conditioning, imageChannels: Int, steps: Int,
+    public func sample(conditioning: Conditioning, imageChannels: Int, steps: Int, guidance: MaskGuidance? = nil,
                        generator: Generator? = nil, initialNoise: Tensor? = nil,
                        device: Device = .cpu, dtype: DType = .float32) throws -> SampledBatch {
-        let batch = conditioning.batchSize
-        let (height, width) = conditioning.spatialSize
-        let shape = [batch, imageChannels, height, width]
+        let shape = imageShape(conditioning, channels: imageChannels)
         if let initialNoise, initialNoise.shape != shape {
             throw SamplingError(message: "initial noise has shape \(initialNoise.shape), expected \(shape)")
         }
         try scheduler.setTimesteps(steps)
-
         return try withNoGrad {
-            var x = initialNoise ?? drawNoise(shape, generator: generator, device: device, dtype: dtype)
-            var condition: Tensor?
-            for t in scheduler.timesteps {
-                condition = try conditionForStep(conditioning, shape: shape)
-                let input = condition.map { Tensor.cat([x, $0.to(TensorOptions(x.dtype, on: x.device))], dim: 1) } ?? x
-                let timestep = Tensor.full([batch], Double(t), TensorOptions(.int64, on: x.device))
-                let predicted = denoiser(input, timestep)
-                guard predicted.shape == shape else {
-                    throw SamplingError(message: "the denoiser returned shape \(predicted.shape), expected \(shape)")
-                }
-                x = scheduler.step(modelOutput: predicted, timestep: t, sample: x, generator: generator)
-            }
-            return SampledBatch(images: x, condition: condition, steps: scheduler.timesteps.count)
+            let x = initialNoise ?? drawNoise(shape, generator: generator, device: device, dtype: dtype)
+            return try denoise(x, over: scheduler.timesteps, conditioning: conditioning, guidance: guidance, generator: generator)
         }
+    }
+
+    /// Image-to-image translation (SDEdit): each image x0 is noised to the level of timestep
+    /// t0 = strength · T with `noise`, then denoised from exactly that step under `conditioning`, so
+    /// the new mask reshapes the anatomy while the rest of the image survives.
+    ///
+    /// The first denoising step is the grid's timestep at or below t0, and the images are noised to
+    /// that timestep (the reference noises to t0 and starts one grid step later). Strength 0 (or a t0
+    /// below the whole grid) returns the images as they are; strength 1 starts from `noise` itself,
+    /// i.e. equals `sample` with that initial noise.
+    ///
+    /// - Parameters:
+    ///   - images: x0 [B, C, H, W] in [-1, 1].
+    ///   - noise: ε, shaped like `images`.
+    public func translate(_ images: Tensor, strength: Double, conditioning: Conditioning, steps: Int,
+                          guidance: MaskGuidance? = nil, noise: Tensor, generator: Generator? = nil) throws -> SampledBatch {
+        guard strength >= 0, strength <= 1 else {
+            throw SamplingError(message: "the translation strength must be between 0 and 1, got \(strength)")
+        }
+        let shape = imageShape(conditioning, channels: images.rank == 4 ? images.shape[1] : 0)
+        guard images.shape == shape, noise.shape == shape else {
+            throw SamplingError(message: "images \(images.shape) and noise \(noise.shape) must both have shape \(shape)")
+        }
+        try scheduler.setTimesteps(steps)
+        let t0 = strength * Double(scheduler.schedule.trainTimesteps)
+        let remaining = Array(scheduler.timesteps.drop { Double($0) > t0 })
+        return try withNoGrad {
+            guard strength > 0, let start = remaining.first else {
+                let condition = try conditionForStep(conditioning, shape: shape)
+                return SampledBatch(images: images, condition: condition, steps: 0)
+            }
+            let x: Tensor
+            if strength == 1 {
+                x = noise
+            } else {
+                let t = Tensor.full([shape[0]], Double(start), TensorOptions(.int64, on: images.device))
+                x = scheduler.addNoise(to: images, noise: noise, timesteps: t)
+            }
+            return try denoise(x, over: remaining, conditioning: conditioning, guidance: guidance, generator: generator)
+        }
+    }
+
+    /// The loop shared by sampling and translation: x_t → x_{t_prev} for each timestep of `timesteps`.
+    private func denoise(_ start: Tensor, over timesteps: [Int], conditioning: Conditioning, guidance: MaskGuidance?,
+                         generator: Generator?) throws -> SampledBatch {
+        var x = start
+        var condition: Tensor?
+        for t in timesteps {
+            condition = try conditionForStep(conditioning, shape: x.shape)
+            let timestep = Tensor.full([x.shape[0]], Double(t), TensorOptions(.int64, on: x.device))
+            let predicted: Tensor
+            if let guidance, guidance.isActive, let condition {
+                predicted = guidance.predict(denoiser, image: x, condition: condition.to(TensorOptions(x.dtype, on: x.device)),
+                                             timestep: timestep)
+            } else {
+                let input = condition.map { Tensor.cat([x, $0.to(TensorOptions(x.dtype, on: x.device))], dim: 1) } ?? x
+                predicted = denoiser(input, timestep)
+            }
+            guard predicted.shape == x.shape else {
+                throw SamplingError(message: "the denoiser returned shape \(predicted.shape), expected \(x.shape)")
+            }
+            x = scheduler.step(modelOutput: predicted, timestep: t, sample: x, generator: generator)
+        }
+        return SampledBatch(images: x, condition: condition, steps: timesteps.count)
+    }
+
+    /// [B, C, H, W] from the conditioning's batch and size.
+    private func imageShape(_ conditioning: Conditioning, channels: Int) -> [Int] {
+        let (height, width) = conditioning.spatialSize
+        return [conditioning.batchSize, channels, height, width]
     }
 
     private func drawNoise(_ shape: [Int], generator: Generator?, device: Device, dtype: DType) -> Tensor {

@@ -51,11 +51,45 @@ public struct EvaluationData {
         return EvaluationData(dataset: dataset, samples: dataset.samples(.test), source: source, imageSize: size)
     }
 
-    /// A flat folder of mask files as one seg type (`segType`, else named after the folder), sorted by name.
-    static func maskFolderLayout(_ folder: String, segType: String?) throws -> DatasetLayout {
+    /// `segmadiff translate`: the images of a flat folder (sorted by name), each with the mask of the
+    /// same file name from a flat mask folder when the model is guided.
+    public static func openTranslation(_ options: EvaluationOptions, model: EvaluationModel) throws -> EvaluationData {
+        guard let imageFolder = options.translationImages else {
+            throw UsageError("segmadiff translate needs --images DIR, the folder of images to translate")
+        }
+        let size = model.imageSize > 0 ? model.imageSize : options.imageSize
+        let card = model.card
+        let data = DatasetOptions(imageDirectory: imageFolder, maskDirectory: nil, splits: [.test],
+                                  imageChannels: model.imageChannels, segmentationClasses: model.classCount, imageSize: size,
+                                  normalization: card.normalization, maskEncoding: card.maskEncoding,
+                                  channelMode: card.segmentationChannelMode)
+        let names = try fileNames(in: imageFolder, flag: "--images", kind: "image")
+        var segTypes: [String] = []
+        var samples = names.map { SampleFiles(name: $0, image: (imageFolder as NSString).appendingPathComponent($0), masks: []) }
+        if model.guided {
+            guard let maskFolder = options.maskFolder else {
+                throw UsageError("the model in \(model.folder.unet.path) is segmentation-guided; pass --masks DIR with a mask for each image, named as the image")
+            }
+            let masks = Set(try fileNames(in: maskFolder, flag: "--masks", kind: "mask"))
+            for index in samples.indices {
+                let name = samples[index].name
+                guard masks.contains(name) else {
+                    throw UsageError("\(samples[index].image!): no mask named \(name) in \(maskFolder); give every image its mask under the same file name")
+                }
+                samples[index].masks = [(maskFolder as NSString).appendingPathComponent(name)]
+            }
+            segTypes = [card.segTypes.count == 1 ? card.segTypes[0] : URL(fileURLWithPath: maskFolder).standardizedFileURL.lastPathComponent]
+        }
+        let dataset = try Dataset.open(data, layout: DatasetLayout(segTypes: segTypes, samples: [.test: samples]))
+        if model.guided { try model.checkChannels(segTypeCount: 1) }
+        return EvaluationData(dataset: dataset, samples: samples, source: options.maskFolder, imageSize: size)
+    }
+
+    /// The image or mask files of a flat folder, sorted; anything else there is an error.
+    static func fileNames(in folder: String, flag: String, kind: String) throws -> [String] {
         var directory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &directory), directory.boolValue else {
-            throw UsageError("\(folder): mask folder not found; check --masks")
+            throw UsageError("\(folder): \(kind) folder not found; check \(flag)")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { name in
             var isFolder: ObjCBool = false
@@ -63,9 +97,15 @@ public struct EvaluationData {
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
         }.sorted()
         if let odd = names.first(where: { !ImageFile.extensions.contains(($0 as NSString).pathExtension.lowercased()) }) {
-            throw UsageError("\((folder as NSString).appendingPathComponent(odd)): unsupported file type in --masks; use PNG, JPEG or NPY masks (or move it out of the folder)")
+            throw UsageError("\((folder as NSString).appendingPathComponent(odd)): unsupported file type in \(flag); use PNG, JPEG or NPY \(kind)s (or move it out of the folder)")
         }
-        guard !names.isEmpty else { throw UsageError("\(folder): no mask files; check --masks") }
+        guard !names.isEmpty else { throw UsageError("\(folder): no \(kind) files; check \(flag)") }
+        return names
+    }
+
+    /// A flat folder of mask files as one seg type (`segType`, else named after the folder), sorted by name.
+    static func maskFolderLayout(_ folder: String, segType: String?) throws -> DatasetLayout {
+        let names = try fileNames(in: folder, flag: "--masks", kind: "mask")
         let samples = names.map { SampleFiles(name: $0, image: nil, masks: [(folder as NSString).appendingPathComponent($0)]) }
         let type = segType ?? URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         return DatasetLayout(segTypes: [type], samples: [.test: samples])

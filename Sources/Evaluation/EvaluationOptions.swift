@@ -42,6 +42,12 @@ public struct EvaluationOptions: Sendable {
     public var blankMask: Bool
     /// `--eval_mask_removal`.
     public var maskRemoval: Bool
+    /// `--guidance_scale` w: ε̂ = (1 + w)·ε̂(x, mask) − w·ε̂(x, blank); 0 is plain conditioning.
+    public var guidanceScale: Double
+    /// `--translate` (eval) and `segmadiff translate`: the strength S in [0, 1]; nil samples from noise.
+    public var translationStrength: Double?
+    /// `segmadiff translate --images DIR`: the images to translate, paired with `--masks` by name.
+    public var translationImages: String?
     /// Recorded in manifest.json.
     public var commandLine: [String]
 
@@ -50,7 +56,8 @@ public struct EvaluationOptions: Sendable {
                 classesFlag: Int? = nil, imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
                 sampler: SamplerChoice? = nil, fallbackSampler: SamplerChoice = .ddpm, inferenceSteps: Int? = nil,
                 seed: UInt64 = 0, device: Device = .cpu, ablation: Bool = false, blankMask: Bool = false,
-                maskRemoval: Bool = false, commandLine: [String] = []) {
+                maskRemoval: Bool = false, guidanceScale: Double = 0, translationStrength: Double? = nil,
+                translationImages: String? = nil, commandLine: [String] = []) {
         self.checkpointDirectory = checkpointDirectory
         self.outputDirectory = outputDirectory
         self.imageDirectory = imageDirectory
@@ -69,6 +76,9 @@ public struct EvaluationOptions: Sendable {
         self.ablation = ablation
         self.blankMask = blankMask
         self.maskRemoval = maskRemoval
+        self.guidanceScale = guidanceScale
+        self.translationStrength = translationStrength
+        self.translationImages = translationImages
         self.commandLine = commandLine
     }
 

@@ -8,14 +8,16 @@ import Training
 /// file-name order, written as the seed's grids `samples/-001.png`, `-001_cond_seg_<type>.png` (the
 /// masks actually used) and `-001_orig.png` (only when test images were given); the batch has the
 /// split's actual length (SPEC 9 #18). `--eval_mask_removal` adds the mask-removal figure.
+/// With `--translate`, the samples are the test images translated under their masks.
 public enum GenerationEvaluation {
     /// The files written, in order.
     public static func run(_ options: EvaluationOptions) throws -> [URL] {
         let model = try EvaluationModel.load(options)
         if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
         let data = try EvaluationData.open(options, model: model, images: true)
-        let sampling = try SamplingRun(model: model, options: options, imageSize: data.imageSize)
-        let count = model.guided ? min(options.evalBatchSize, data.samples.count) : options.evalBatchSize
+        let sampling = try SamplingRun(model: model, options: options, data: data)
+        let translating = options.translationStrength != nil
+        let count = model.guided || translating ? min(options.evalBatchSize, data.samples.count) : options.evalBatchSize
         let indices = Array(0..<count)
         let loaded = try data.load(data.samples.isEmpty ? [] : Array(0..<min(count, data.samples.count)))
 
@@ -28,7 +30,15 @@ public enum GenerationEvaluation {
             let condition = conditioner.condition(perType, ablationSeeds: indices.map(sampling.seeds.ablation))
             (used, masks) = (condition.labels, condition.masks)
         }
-        let images = try sampling.sample(indices: indices, masks: masks, batch: 0)
+        let images: Tensor
+        if let strength = options.translationStrength {
+            guard let real = loaded.images else {
+                throw UsageError("--translate changes the test images under their masks; pass --img_dir with a test/ folder of images named as the masks")
+            }
+            images = try sampling.translate(real, indices: indices, masks: masks, strength: strength, batch: 0)
+        } else {
+            images = try sampling.sample(indices: indices, masks: masks, batch: 0)
+        }
 
         let samples = options.output.samples
         try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)

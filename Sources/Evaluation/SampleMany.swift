@@ -21,7 +21,7 @@ public enum SampleMany {
             throw UsageError("--use_ablated_segmentations: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
         }
         let data = try EvaluationData.open(options, model: model, images: false)
-        let sampling = try SamplingRun(model: model, options: options, imageSize: data.imageSize)
+        let sampling = try SamplingRun(model: model, options: options, data: data)
         let plan = SampleManyPlan(count: options.sampleCount, maskNames: model.guided ? data.samples.map(\.name) : [])
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
         let folder = options.output.samplesMany(options.sampleCount)
@@ -39,6 +39,8 @@ public enum SampleMany {
             "image_units": writer.units, "mask_encoding": model.card.maskEncoding.rawValue,
             "seed_note": "each image's x_T comes from its own seed; DDPM step noise from the batch's (fixed windows of batch_size images)",
         ])
+        // Recorded only when on, so that folders written before guidance existed still resume.
+        if sampling.guidance != nil { manifest.settings["guidance_scale"] = options.guidanceScale }
         if let saved = try SampleManifest.savedSettings(in: folder, keys: manifest.settings.keys),
            let change = manifest.difference(from: saved) {
             throw UsageError("\(folder.path) holds images made with other settings (\(change)); use another --output_dir, or remove the folder to start again")

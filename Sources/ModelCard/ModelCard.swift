@@ -17,13 +17,16 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var normalization: IntensityNormalization
     /// Optional display names of the classes, index = label.
     public var classNames: [String]?
+    /// The fraction of training masks replaced by the blank one (`--cfg_p_uncond`), which teaches
+    /// the unguided prediction that `--guidance_scale` needs; nil or 0 when not trained so.
+    public var cfgPUncond: Double?
     public var segmadiffVersion: String?
 
     public init(mdformer: MDFormerConfig? = MDFormerConfig(), maskEncoding: MaskEncoding = .scaled,
                 segmentationChannelMode: SegmentationChannelMode = .single, segTypes: [String] = [],
                 numSegmentationClasses: Int, numImageChannels: Int = 1,
                 normalization: IntensityNormalization = .none, classNames: [String]? = nil,
-                segmadiffVersion: String? = nil) {
+                cfgPUncond: Double? = nil, segmadiffVersion: String? = nil) {
         self.mdformer = mdformer
         self.maskEncoding = maskEncoding
         self.segmentationChannelMode = segmentationChannelMode
@@ -32,6 +35,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.numImageChannels = numImageChannels
         self.normalization = normalization
         self.classNames = classNames
+        self.cfgPUncond = cfgPUncond
         self.segmadiffVersion = segmadiffVersion
     }
 
@@ -44,6 +48,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         case numImageChannels = "num_img_channels"
         case normalization
         case classNames = "class_names"
+        case cfgPUncond = "cfg_p_uncond"
         case segmadiffVersion = "segmadiff_version"
     }
 

@@ -72,6 +72,7 @@ final class TrainingSession {
         var card = options.card
         card.segTypes = data.segTypes
         card.segmadiffVersion = SegMaDiffVersion.current
+        card.cfgPUncond = options.guided && options.cfgPUncond > 0 ? options.cfgPUncond : nil
         if resumed != nil {
             let checkpoint = try UNetCheckpoint.load(from: folder.unet)
             model = checkpoint.model
@@ -93,7 +94,9 @@ final class TrainingSession {
         generator = Generator(seed: options.seed)
 
         let ablation = options.ablation ? MaskAblation(classes: options.data.segmentationClasses ?? 2) : nil
-        let trainOptions = LoaderOptions(batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, ablation: ablation)
+        let dropout = options.guided && options.cfgPUncond > 0 ? BlankMaskDropout(probability: options.cfgPUncond) : nil
+        let trainOptions = LoaderOptions(batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, ablation: ablation,
+                                         blankDropout: dropout)
         trainLoader = Loader(data, split: .train, options: trainOptions)
         validation = Loader(data, split: .val, options: LoaderOptions(batchSize: options.evalBatchSize, shuffle: false, seed: options.seed))
         schedule = CosineWarmupSchedule(baseLearningRate: options.learningRate, warmupSteps: options.warmupSteps,

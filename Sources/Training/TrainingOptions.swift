@@ -14,6 +14,8 @@ public struct TrainingOptions: Sendable {
     public var guided: Bool
     /// Mask ablation (`--use_ablated_segmentations`), drawn per sample.
     public var ablation: Bool
+    /// `--cfg_p_uncond`: the probability that a sample's mask is replaced by the blank one.
+    public var cfgPUncond: Double
     /// The scheduler saved with the model (`--model_type`).
     public var modelType: SchedulerKind
     /// The sampler of the training-time grids.
@@ -47,7 +49,7 @@ public struct TrainingOptions: Sendable {
     }
 
     public init(outputDirectory: String, data: DatasetOptions, unet: UNetConfig, card: ModelCard, guided: Bool,
-                ablation: Bool = false, modelType: SchedulerKind = .ddpm, sampler: SamplerChoice = .ddim,
+                ablation: Bool = false, cfgPUncond: Double = 0, modelType: SchedulerKind = .ddpm, sampler: SamplerChoice = .ddim,
                 inferenceSteps: Int? = nil, trainBatchSize: Int = 32, evalBatchSize: Int = 8, epochs: Int = 200,
                 learningRate: Double = 1e-4, warmupSteps: Int = 500, saveImageEpochs: Int = 10,
                 saveModelEpochs: Int = 10, emaDecay: Double = 0, bf16: Bool = false, device: Device = .cpu,
@@ -58,6 +60,7 @@ public struct TrainingOptions: Sendable {
         self.card = card
         self.guided = guided
         self.ablation = ablation
+        self.cfgPUncond = cfgPUncond
         self.modelType = modelType
         self.sampler = sampler
         self.inferenceSteps = inferenceSteps

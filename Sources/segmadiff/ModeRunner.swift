@@ -16,7 +16,11 @@ struct ModeRunner {
         switch options.mode {
         case .train: try train()
         case .eval: try evaluate()
-        case .evalMany: try sampleMany(maskFolder: nil)
+        case .evalMany:
+            if options.translate {
+                throw UsageError("--translate works with --mode eval; to translate a folder of images use `segmadiff translate --images DIR --masks DIR`")
+            }
+            try sampleMany(maskFolder: nil)
         }
     }
 
@@ -27,6 +31,9 @@ struct ModeRunner {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
         }
         let guided = options.segmentationGuided
+        if options.cfgPUncond > 0 && !guided {
+            throw UsageError("--cfg_p_uncond \(options.cfgPUncond) blanks masks, but this model is not --segmentation_guided; add --segmentation_guided or drop --cfg_p_uncond")
+        }
         let data = DatasetOptions(
             imageDirectory: imgDir, maskDirectory: guided ? options.segDir : nil, splits: [.train, .val],
             imageChannels: options.numImgChannels, segmentationClasses: guided ? options.numSegmentationClasses : nil,
@@ -52,7 +59,7 @@ struct ModeRunner {
         let modelType: SchedulerKind = options.modelType == .ddim ? .ddim : .ddpm
         let training = TrainingOptions(
             outputDirectory: options.resolvedOutputDir, data: data, unet: unet, card: card, guided: guided,
-            ablation: options.useAblatedSegmentations, modelType: modelType,
+            ablation: options.useAblatedSegmentations, cfgPUncond: options.cfgPUncond, modelType: modelType,
             sampler: options.sampler ?? SamplerChoice(modelType),
             inferenceSteps: options.numInferenceSteps, trainBatchSize: options.trainBatchSize,
             evalBatchSize: options.evalBatchSize, epochs: options.numEpochs, learningRate: options.learningRate,
@@ -72,7 +79,7 @@ struct ModeRunner {
 
     /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
     /// whose default is the seed's name without its `-ablated` for eval flags, SPEC 9 #20).
-    func evaluationOptions(maskFolder: String?) throws -> EvaluationOptions {
+    func evaluationOptions(maskFolder: String?, translationImages: String? = nil) throws -> EvaluationOptions {
         let device = try options.device.resolved()
         return EvaluationOptions(
             checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,
@@ -81,7 +88,9 @@ struct ModeRunner {
             evalBatchSize: options.evalBatchSize, sampleCount: options.evalSampleSize, sampler: options.sampler,
             fallbackSampler: SamplerChoice(options.modelType == .ddim ? .ddim : .ddpm), inferenceSteps: options.numInferenceSteps,
             seed: options.seed, device: device, ablation: options.useAblatedSegmentations, blankMask: options.evalBlankMask,
-            maskRemoval: options.evalMaskRemoval, commandLine: CommandLine.arguments)
+            maskRemoval: options.evalMaskRemoval, guidanceScale: options.guidanceScale,
+            translationStrength: options.translate || translationImages != nil ? options.transNoiseLevel : nil,
+            translationImages: translationImages, commandLine: CommandLine.arguments)
     }
 
     func evaluate() throws {
@@ -97,6 +106,13 @@ struct ModeRunner {
         let kept = summary.skipped > 0 ? " (\(summary.skipped) already there)" : ""
         let masks = FileManager.default.fileExists(atPath: summary.folder.appendingPathComponent("masks").path) ? "; the masks used in masks/" : ""
         print("segmadiff: \(summary.written + summary.skipped) images in \(summary.folder.path): \(summary.written) written\(kept)\(masks); list in manifest.json")
+    }
+
+    /// `segmadiff translate`: the images of a folder translated under the masks of the same names.
+    func translate(images: String, masks: String?) throws {
+        let summary = try ImageTranslation.run(try evaluationOptions(maskFolder: masks, translationImages: images))
+        let kept = summary.skipped > 0 ? " (\(summary.skipped) already there)" : ""
+        print("segmadiff: \(summary.written + summary.skipped) translated images in \(summary.folder.path): \(summary.written) written\(kept); list in manifest.json")
     }
 
     /// Seg types in the mask folder (sorted folders, dot-files ignored), for the channel count.

@@ -54,6 +54,18 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .customLong("use_ablated_segmentations"), help: "Mask ablation: each non-background class is removed with p = 0.5, per sample.")
     var useAblatedSegmentations = false
 
+    @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual.", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
+    var cfgPUncond = 0.0
+
+    @Option(name: .customLong("guidance_scale"), help: "Sampling: mask guidance strength w, eps = (1 + w) eps(x, mask) - w eps(x, blank); 0 is plain conditioning. Best with a model trained with --cfg_p_uncond.")
+    var guidanceScale = 0.0
+
+    @Flag(name: .customLong("translate"), help: "eval: translate the test images under their masks instead of sampling from noise (strength --trans_noise_level).")
+    var translate = false
+
+    @Option(name: [.customLong("trans_noise_level"), .customLong("strength")], help: "Translation strength S in [0, 1]: images are noised to timestep S x 1000 and denoised from there; 0 keeps them, 1 samples from noise.")
+    var transNoiseLevel = 0.5
+
     @Flag(name: .customLong("eval_noshuffle_dataloader"), help: "Accepted for compatibility: evaluation order is always deterministic.")
     var evalNoshuffleDataloader = false
 
@@ -152,6 +164,13 @@ struct RunOptions: ParsableArguments {
         }
         if let names = classNames, let k = numSegmentationClasses, names.split(separator: ",").count != k {
             throw ValidationError("--class_names has \(names.split(separator: ",").count) names, but --num_segmentation_classes is \(k); name every class, background first")
+        }
+        guard (0..<1).contains(cfgPUncond) else { throw ValidationError("--cfg_p_uncond must be in [0, 1) (got \(cfgPUncond))") }
+        guard guidanceScale.isFinite, guidanceScale >= 0 else {
+            throw ValidationError("--guidance_scale must be 0 or more (got \(guidanceScale)); 0 is plain mask conditioning")
+        }
+        guard (0...1).contains(transNoiseLevel) else {
+            throw ValidationError("--trans_noise_level (--strength) must be in [0, 1] (got \(transNoiseLevel))")
         }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
         if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import ModelCard
 import TestSupport
@@ -73,5 +74,79 @@ import Training
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].contains("unet/config.json") && lines[0].contains("mask channels"), "\(result.stderr)")
         #expect(!exists("out"))
+    }
+
+    // MARK: guidance and translation
+
+    @Test func guidanceWorksInEveryModeAndIsRecorded() throws {
+        let eval = try SegMaDiffBinary.run(seedFlags(["--mode", "eval", "--img_dir", "data/img", "--eval_mask_removal",
+                                                      "--guidance_scale", "2", "--output_dir", "guided", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(exists("guided/samples/-001.png") && exists("guided/mask_removal.png"))
+        #expect(eval.stderr.contains("not trained with --cfg_p_uncond"), "\(eval.stderr)")
+        let many = try SegMaDiffBinary.run(seedFlags(["--mode", "eval_many", "--eval_sample_size", "2", "--sampler", "dpmpp",
+                                                      "--guidance_scale", "2", "--output_dir", "guided", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+        #expect(many.status == 0, "\(many.stderr)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent("guided/samples_many_2/manifest.json"))) as! [String: Any]
+        #expect(manifest["guidance_scale"] as? Double == 2)
+    }
+
+    func pixels(_ path: String) throws -> [UInt8] {
+        try PixelCodec.decode(Data(contentsOf: scratch.url.appendingPathComponent(path))).samples.bytes()
+    }
+
+    func translate(strength: String, output: String) throws -> SegMaDiffBinary.Result {
+        try SegMaDiffBinary.run(["translate", "--checkpoint_dir", Self.seedFolder, "--images", "data/img/test", "--masks", "data/mask/all/test",
+                                 "--strength", strength, "--output_dir", output, "--num_inference_steps", "2", "--eval_batch_size", "2",
+                                 "--threads", "1"], in: scratch.url)
+    }
+
+    /// Strength 0 gives the images back (8-bit in, 8-bit out, same size: exactly), with the masks
+    /// used and a manifest naming each source image.
+    @Test func translationAtStrengthZeroReturnsTheImages() throws {
+        let result = try translate(strength: "0", output: "kept")
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["case00.png", "case01.png"] {
+            #expect(try pixels("kept/translated_0.0/\(name)") == pixels("data/img/test/\(name)"), "\(name)")
+            #expect(try pixels("kept/translated_0.0/masks/\(name)") == pixels("data/mask/all/test/\(name)"), "\(name)")
+        }
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent("kept/translated_0.0/manifest.json"))) as! [String: Any]
+        let images = manifest["images"] as! [[String: Any]]
+        #expect(images.count == 2 && images.allSatisfy { ($0["source_image"] as? String)?.hasSuffix("data/img/test/\($0["file"]!)") == true })
+    }
+
+    /// Strength 1 starts from each image's own noise, the noise eval_many starts that image from.
+    @Test func translationAtStrengthOneEqualsSampling() throws {
+        let result = try translate(strength: "1", output: "noise")
+        #expect(result.status == 0, "\(result.stderr)")
+        let many = try SegMaDiffBinary.run(seedFlags(["--mode", "eval_many", "--eval_sample_size", "2", "--output_dir", "noise", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+        #expect(many.status == 0, "\(many.stderr)")
+        for name in ["case00.png", "case01.png"] {
+            #expect(try pixels("noise/translated_1.0/\(name)") == pixels("noise/samples_many_2/\(name)"), "\(name)")
+        }
+        let middle = try translate(strength: "0.5", output: "noise")
+        #expect(middle.status == 0, "\(middle.stderr)")
+        #expect(try pixels("noise/translated_0.5/case00.png") != pixels("data/img/test/case00.png"))
+    }
+
+    @Test func evalModeTranslatesTheTestImages() throws {
+        let result = try SegMaDiffBinary.run(seedFlags(["--mode", "eval", "--img_dir", "data/img", "--translate", "--trans_noise_level", "0.3",
+                                                        "--output_dir", "translated", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(exists("translated/samples/-001.png") && exists("translated/samples/-001_orig.png"))
+        let noImages = try SegMaDiffBinary.run(seedFlags(["--mode", "eval", "--translate", "--output_dir", "nothing", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+        #expect(noImages.status == 2 && noImages.stderr.contains("--img_dir"), "\(noImages.stderr)")
+    }
+
+    @Test func translationWithoutAMaskForAnImageIsOneLine() throws {
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("few"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: scratch.url.appendingPathComponent("data/mask/all/test/case00.png"),
+                                         to: scratch.url.appendingPathComponent("few/case00.png"))
+        let result = try SegMaDiffBinary.run(["translate", "--checkpoint_dir", Self.seedFolder, "--images", "data/img/test", "--masks", "few",
+                                              "--output_dir", "missing"], in: scratch.url)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("case01.png") && lines[0].contains("no mask named"), "\(result.stderr)")
+        #expect(!exists("missing"))
     }
 }

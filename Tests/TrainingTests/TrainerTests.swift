@@ -36,6 +36,17 @@ import Torch
         #expect(events.count == 1)
     }
 
+    /// `--cfg_p_uncond` trains (the loader blanks masks) and is recorded in segmadiff.json, which
+    /// tells sampling that the blank-mask prediction was learnt.
+    @Test func blankMaskTrainingIsRecordedInTheCard() throws {
+        let output = scratch.url.appendingPathComponent("cfg")
+        var options = TinyRun.options(data: data, output: output, epochs: 1)
+        options.cfgPUncond = 0.3
+        _ = try Trainer(options).run()
+        let card = try ModelCard.read(from: RunFolder(output.path).unet.appendingPathComponent(ModelCard.fileName))
+        #expect(card.cfgPUncond == 0.3)
+    }
+
     /// Stopped after epoch 1 and resumed, or stopped after the first batch and resumed, a run ends
     /// with the same weights, bit for bit, as one that was never interrupted.
     @Test func resumedRunsEqualAnUninterruptedOne() throws {

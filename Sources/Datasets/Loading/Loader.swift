@@ -12,15 +12,18 @@ public struct LoaderOptions: Sendable {
     public var cacheSamples: Bool
     /// Ablate the masks of each batch (training with `--use_ablated_segmentations`).
     public var ablation: MaskAblation?
+    /// Blank some samples' masks, after ablation (training with `--cfg_p_uncond`).
+    public var blankDropout: BlankMaskDropout?
 
     public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, prefetchBatches: Int = 2,
-                cacheSamples: Bool = false, ablation: MaskAblation? = nil) {
+                cacheSamples: Bool = false, ablation: MaskAblation? = nil, blankDropout: BlankMaskDropout? = nil) {
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed
         self.prefetchBatches = prefetchBatches
         self.cacheSamples = cacheSamples
         self.ablation = ablation
+        self.blankDropout = blankDropout
     }
 }
 
@@ -169,6 +172,11 @@ struct BatchProducer {
                 if let ablation = options.ablation {
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xAB1A7E))
                     combined = ablation(combined, generator: generator)
+                }
+                if let blankDropout = options.blankDropout {
+                    // Its own stream, so turning it on leaves the ablation draws as they were.
+                    let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
+                    combined = blankDropout(combined, generator: generator)
                 }
                 batch.labels = combined
                 batch.masks = encoder.encoded(combined)
