@@ -37,6 +37,8 @@ public struct TrainingOptions: Sendable {
     public var overwrite: Bool
     /// Recorded in run.json: the flags as given.
     public var commandLine: [String]
+    /// Data-parallel training: the size of the gradient buckets all-reduced during backward.
+    public var gradientBucketBytes: Int = 25 << 20
 
     public enum Resume: Sendable, Equatable {
         case no

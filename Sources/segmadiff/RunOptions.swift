@@ -125,6 +125,12 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("sampler"), help: "ddpm, ddim or dpmpp (default: from --model_type).")
     var sampler: SamplerChoice?
 
+    @Option(name: .customLong("dist_timeout"), help: "Several processes (torchrun, segmadiff launch): seconds to wait for the others at the start and at each step before stopping with an error.")
+    var distTimeout = 300.0
+
+    @Option(name: .customLong("dist_bucket_mb"), help: "Several processes: size of the gradient buckets all-reduced while backward runs, in MiB.")
+    var distBucketMB = 25.0
+
     @Flag(name: .customLong("resume"), help: "Continue from the latest training state in the output folder.")
     var resume = false
 
@@ -153,6 +159,8 @@ struct RunOptions: ParsableArguments {
         if let names = classNames, let k = numSegmentationClasses, names.split(separator: ",").count != k {
             throw ValidationError("--class_names has \(names.split(separator: ",").count) names, but --num_segmentation_classes is \(k); name every class, background first")
         }
+        guard distTimeout > 0 else { throw ValidationError("--dist_timeout must be positive (got \(distTimeout))") }
+        guard distBucketMB > 0 else { throw ValidationError("--dist_bucket_mb must be positive (got \(distBucketMB))") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
         if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {
             throw ValidationError("--block_out_channels values must be multiples of 32 (the GroupNorm groups); \(norm) is not")
