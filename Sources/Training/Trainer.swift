@@ -199,9 +199,11 @@ final class TrainingSession {
         while epoch < options.epochs {
             let bar = isMain ? ProgressBar("epoch \(epoch + 1)/\(options.epochs)", total: trainLoader.batchesPerEpoch) : nil
             var smoothed: Double?
+            var lastGradNorm = Double.nan
             while let batch = try trainLoader.next() {
                 let (loss, gradNorm, lr) = try step(batch)
                 lastLoss = loss
+                lastGradNorm = gradNorm
                 smoothed = smoothed.map { 0.9 * $0 + 0.1 * loss } ?? loss
                 log?.scalars(["loss": loss, "lr": lr, "grad_norm": gradNorm], step: globalStep - 1)
                 batchInEpoch = batch.index + 1
@@ -214,7 +216,7 @@ final class TrainingSession {
                 }
             }
             bar?.finish()
-            log?.line(String(format: "epoch %d/%d  loss %.5f  step %d", epoch + 1, options.epochs, smoothed ?? .nan, globalStep))
+            log?.line(String(format: "epoch %d/%d  loss %.5f  step %d  grad_norm %.5g", epoch + 1, options.epochs, smoothed ?? .nan, globalStep, lastGradNorm))
             let finished = epoch
             epoch += 1
             batchInEpoch = 0
