@@ -9,8 +9,11 @@ TORCH_DIR = $(shell cat $(DEPS)/torch-dir 2>/dev/null)
 # gloo's headers (ProcessGroupGloo.hpp needs them; the torch wheels lack them): see vendor/README.md.
 CXXFLAGS := -std=c++20 -O2 -fPIC -Wall -Wno-unused-function -isystem Sources/CTorch/vendor
 SWIFT_FLAGS ?=
-# The NCCL backend: compiled only for a CUDA shim, against the nvidia-* wheels beside torch.
-NVIDIA_INCLUDES = $(foreach d,$(wildcard $(TORCH_DIR)/../nvidia/*/include),-isystem $(d))
+# The NCCL backend: compiled only for a CUDA shim. ProcessGroupNCCL.hpp pulls in the CUDA headers
+# (runtime, crt, cccl, cublas, cusparse) and nccl.h: from a CUDA toolkit (CUDA_HOME) and the
+# nvidia-* wheels beside torch.
+CUDA_HOME ?= /usr/local/cuda
+NVIDIA_INCLUDES = $(foreach d,$(wildcard $(TORCH_DIR)/../nvidia/*/include $(CUDA_HOME)/include),-isystem $(d))
 CUDA_OBJ := $(DEPS)/obj-cuda/nccl.o
 GPU_BUNDLE := dist/segmadiff-gpu
 

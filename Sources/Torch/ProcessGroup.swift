@@ -44,8 +44,15 @@ public final class ProcessGroup: @unchecked Sendable {
         }
     }
 
-    /// Sums `tensor` over all ranks, in place.
+    /// Sums `tensor` over all ranks, in place. A CPU tensor in a GPU group (NCCL reduces on the GPU
+    /// only) makes the trip to the group's device and back.
     public func allReduceSum(_ tensor: Tensor) throws {
+        if case .cuda = device, tensor.device == .cpu {
+            let onDevice = tensor.to(device)
+            try allReduceSum(onDevice)
+            withNoGrad { tensor.copy(from: onDevice) }
+            return
+        }
         try withExtendedLifetime(tensor) { try check("all_reduce", ct_dist_allreduce_sum(handle, tensor.handle)) }
     }
 

@@ -173,7 +173,7 @@ final class TrainingSession {
         if let rng = tensors["rng.noise"] { generator.state = rng }
         if let saved = state.globalBatchSize, saved != globalBatchSize, state.batchInEpoch > 0 {
             let was = state.worldSize.map { "\($0) processes x \(saved / Swift.max(1, $0))" } ?? "\(saved)"
-            throw UsageError("\(folder.trainingState.path) stopped in the middle of epoch \(state.epoch + 1) with batches of \(saved) samples (\(was)), but this run makes batches of \(globalBatchSize) (\(worldSize) processes x --train_batch_size \(options.trainBatchSize)); resume with the same product, or from a checkpoint saved at the end of an epoch")
+            throw UsageError("\(folder.trainingState.path) stopped in the middle of epoch \(state.epoch + 1) with batches of \(saved) samples (\(was)), but this run makes batches of \(globalBatchSize) (\(worldSize) process\(worldSize == 1 ? "" : "es") x --train_batch_size \(options.trainBatchSize)); resume with the same product, or from a checkpoint saved at the end of an epoch")
         }
         (epoch, batchInEpoch, globalStep) = (state.epoch, state.batchInEpoch, state.globalStep)
         if case .epoch(let requested) = options.resume, requested != state.epoch {

@@ -4,7 +4,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 torch_dir=${SEGMADIFF_TORCH:-$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')}
-nvidia=$(for d in "$torch_dir"/../nvidia/*/include; do [ -d "$d" ] && printf -- '-isystem %s ' "$d"; done)
+# nccl.h and the CUDA headers: the nvidia-* wheels beside torch, and a CUDA toolkit (CUDA_HOME).
+nvidia=$(for d in "$torch_dir"/../nvidia/*/include "${CUDA_HOME:-/usr/local/cuda}/include"; do [ -d "$d" ] && printf -- '-isystem %s ' "$d"; done)
 objs=()
 mkdir -p "$here/shim/obj"
 for src in "$here"/shim/src/*.cpp "$here"/shim/cuda/nccl.cpp; do
