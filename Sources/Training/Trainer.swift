@@ -137,6 +137,9 @@ final class TrainingSession {
         if let (state, tensors) = resumed { try restore(state, tensors) }
         trainLoader.restore(LoaderState(epoch: epoch, batch: batchInEpoch, seed: options.seed))
         if isMain { try writeRunRecord() }
+        if let group, let gradientSync {
+            log?.line(String(format: "data parallel: %d processes x %d samples per step, gradients all-reduced in %d buckets of up to %.3g MiB", group.worldSize, options.trainBatchSize, gradientSync.bucketCount, Double(options.gradientBucketBytes) / 1_048_576))
+        }
     }
 
     /// Samples in one optimizer step, over all ranks.
