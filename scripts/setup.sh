@@ -2,7 +2,8 @@
 # Installs what segmadiff builds and links against, idempotently:
 #  - libtorch from the PyPI torch wheel (CPU kernels; the CUDA runtime wheels are needed at load time),
 #    into .deps/python (git-ignored), unless LIBTORCH points at an existing torch package folder;
-#  - the Debian -dev packages it links (libpng, libjpeg, zlib) when missing.
+#  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo) when missing, and gloo's headers
+#    (libgloo-dev), with which libtorch's Gloo process group declares itself.
 # Then builds the C shim (libctorch.so) against that libtorch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ CUDA_WHEELS=("nvidia-cuda-runtime==13.2.86.*" "nvidia-cuda-cupti==13.2.86.*")
 DEPS=.deps
 
 need_apt=()
-for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev g++ make; do
+for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libgloo-dev g++ make; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -55,9 +55,12 @@ public struct SamplingError: Error, CustomStringConvertible, Equatable {
 public struct GuidedSampler {
     public let scheduler: any Scheduler
     public let denoiser: Denoiser
+    /// What the denoiser's output is; the schedulers step with the equivalent noise prediction.
+    public let prediction: PredictionType
 
-    public init(scheduler: any Scheduler, denoiser: @escaping Denoiser) {
+    public init(scheduler: any Scheduler, prediction: PredictionType = .epsilon, denoiser: @escaping Denoiser) {
         self.scheduler = scheduler
+        self.prediction = prediction
         self.denoiser = denoiser
     }
 
@@ -130,18 +133,19 @@ public struct GuidedSampler {
         for t in timesteps {
             condition = try conditionForStep(conditioning, shape: x.shape)
             let timestep = Tensor.full([x.shape[0]], Double(t), TensorOptions(.int64, on: x.device))
-            let predicted: Tensor
+            let output: Tensor
             if let guidance, guidance.isActive, let condition {
-                predicted = guidance.predict(denoiser, image: x, condition: condition.to(TensorOptions(x.dtype, on: x.device)),
-                                             timestep: timestep)
+                output = guidance.predict(denoiser, image: x, condition: condition.to(TensorOptions(x.dtype, on: x.device)),
+                                          timestep: timestep)
             } else {
                 let input = condition.map { Tensor.cat([x, $0.to(TensorOptions(x.dtype, on: x.device))], dim: 1) } ?? x
-                predicted = denoiser(input, timestep)
+                output = denoiser(input, timestep)
             }
-            guard predicted.shape == x.shape else {
-                throw SamplingError(message: "the denoiser returned shape \(predicted.shape), expected \(x.shape)")
+            guard output.shape == x.shape else {
+                throw SamplingError(message: "the denoiser returned shape \(output.shape), expected \(x.shape)")
             }
-            x = scheduler.step(modelOutput: predicted, timestep: t, sample: x, generator: generator)
+            let noise = prediction.noise(from: output, sample: x, timestep: t, schedule: scheduler.schedule)
+            x = scheduler.step(modelOutput: noise, timestep: t, sample: x, generator: generator)
         }
         return SampledBatch(images: x, condition: condition, steps: timesteps.count)
     }

@@ -35,11 +35,16 @@ public struct NoiseSchedule: @unchecked Sendable {
     /// `timesteps` is an int64 tensor of B values (or a single one for the whole batch). As in
     /// diffusers, ᾱ is cast to x0's dtype before the square roots, so bf16 training sees bf16 maths.
     public func addNoise(to x0: Tensor, noise: Tensor, timesteps: Tensor) -> Tensor {
+        let (signalScale, noiseScale) = scales(timesteps, like: x0)
+        return signalScale * x0 + noiseScale * noise
+    }
+
+    /// sqrt(ᾱ_t) and sqrt(1 − ᾱ_t) per sample, shaped [B, 1, ...] to broadcast over `like`, in its
+    /// dtype and on its device.
+    func scales(_ timesteps: Tensor, like x0: Tensor) -> (signal: Tensor, noise: Tensor) {
         let table = alphasCumprod.to(TensorOptions(x0.dtype, on: x0.device))
         let alphaBar = table.indexSelect(dim: 0, index: timesteps.reshaped(-1).to(x0.device))
         let perSample = [alphaBar.shape[0]] + Array(repeating: 1, count: x0.rank - 1)
-        let signalScale = alphaBar.sqrt().reshaped(perSample)
-        let noiseScale = (1 - alphaBar).sqrt().reshaped(perSample)
-        return signalScale * x0 + noiseScale * noise
+        return (alphaBar.sqrt().reshaped(perSample), (1 - alphaBar).sqrt().reshaped(perSample))
     }
 }

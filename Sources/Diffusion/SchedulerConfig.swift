@@ -62,7 +62,9 @@ public struct SchedulerConfig: Equatable, Sendable {
         }
         guard trainTimesteps > 1 else { throw SchedulerError("num_train_timesteps must be at least 2, got \(trainTimesteps)") }
         try require("beta_schedule", betaSchedule, "linear")
-        try require("prediction_type", predictionType, "epsilon")
+        guard PredictionType(rawValue: predictionType) != nil else {
+            throw SchedulerError("prediction_type is \(predictionType), but segmadiff supports only epsilon and v_prediction")
+        }
         try require("thresholding", thresholding, false)
         try require("timestep_spacing", timestepSpacing, "leading")
         switch kind {

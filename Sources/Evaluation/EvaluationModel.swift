@@ -98,8 +98,13 @@ public struct EvaluationModel {
                 throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): \(error); pass --sampler dpmpp or fix the file")
             }
         }
+        // What the model predicts was fixed by its training, whichever sampler runs it now.
+        let savedPrediction = savedScheduler?.predictionType ?? PredictionType.epsilon.rawValue
+        guard let prediction = PredictionType(rawValue: savedPrediction) else {
+            throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): prediction_type is \(savedPrediction), but segmadiff samples only epsilon and v_prediction models")
+        }
         let model = self.model
-        let run = GuidedSampler(scheduler: scheduler) { input, t in model(input, timesteps: t) }
+        let run = GuidedSampler(scheduler: scheduler, prediction: prediction) { input, t in model(input, timesteps: t) }
         return (choice, options.inferenceSteps ?? choice.defaultSteps, run)
     }
 

@@ -8,6 +8,10 @@ import Training
 /// `OUTPUT/samples_many_<N>/`, conditioned on the test masks (or `--masks DIR`) in file-name order,
 /// cycling through them; each image's mask as used (ablated, when on) in `masks/` under the same
 /// name; `manifest.json`. Images already written are kept, so a stopped run continues where it was.
+///
+/// With a process group, rank r makes the batches whose index is r modulo the world size; every
+/// image still comes from its own seeds, so the files equal one process's. Rank 0 writes the manifest,
+/// once all ranks are done.
 public enum SampleMany {
     public struct Summary: Sendable {
         public let folder: URL
@@ -15,7 +19,8 @@ public enum SampleMany {
         public let skipped: Int
     }
 
-    public static func run(_ options: EvaluationOptions) throws -> Summary {
+    public static func run(_ options: EvaluationOptions, group: ProcessGroup? = nil) throws -> Summary {
+        let rank = group?.rank ?? 0, worldSize = group?.worldSize ?? 1
         let model = try EvaluationModel.load(options)
         if options.ablation && model.guided && model.classCount == nil {
             throw UsageError("--use_ablated_segmentations: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
@@ -72,11 +77,14 @@ public enum SampleMany {
             blank: options.blankMask) : nil
         let batches = plan.batches(of: options.evalBatchSize)
         var done = plan.entries.map(isDone)
-        let pending = done.filter { !$0 }.count
-        let skipped = plan.entries.count - pending
-        let bar = ProgressBar("sampling \(pending) images" + (skipped > 0 ? " (\(skipped) already there)" : ""), total: pending, unit: "images")
+        let mine = batches.indices.filter { $0 % worldSize == rank }
+        let pending = mine.reduce(0) { count, index in count + batches[index].filter { !done[$0.index] }.count }
+        let skipped = plan.entries.count - done.filter { !$0 }.count
+        let label = worldSize > 1 ? "rank \(rank): sampling \(pending) images" : "sampling \(pending) images"
+        let bar = ProgressBar(label + (skipped > 0 ? " (\(skipped) already there)" : ""), total: pending, unit: "images")
         var written = 0
-        for (batchIndex, batch) in batches.enumerated() {
+        for batchIndex in mine {
+            let batch = batches[batchIndex]
             let missing = batch.filter { !done[$0.index] }
             if !missing.isEmpty {
                 // The whole window is sampled again so that its images equal an uninterrupted run's.
@@ -102,12 +110,21 @@ public enum SampleMany {
                 }
                 bar.update(step: written, [])
             }
-            if !missing.isEmpty || batchIndex == batches.count - 1 {
+            if rank == 0, !missing.isEmpty || batchIndex == batches.count - 1 {
                 manifest.images = plan.entries.filter { done[$0.index] }.map(record)
                 try manifest.write(to: folder)
             }
         }
         if pending > 0 { bar.finish() }
-        return Summary(folder: folder, written: written, skipped: skipped)
+        guard let group else { return Summary(folder: folder, written: written, skipped: skipped) }
+        // The others' counts, then the manifest of everything on disk.
+        let counts = Tensor([Double(written)], shape: [1])
+        try group.allReduceSum(counts)
+        let total = Int(counts.scalars(as: Double.self)[0])
+        if rank == 0 {
+            manifest.images = plan.entries.filter(isDone).map(record)
+            try manifest.write(to: folder)
+        }
+        return Summary(folder: folder, written: total, skipped: skipped)
     }
 }

@@ -10,17 +10,25 @@ import Torch
 ///
 /// One step: x0, ε ~ N(0, I), t ~ U{0..999} → x_t = add_noise(x0, ε, t) → ε̂ = unet(concat(x_t, mask), t)
 /// → MSE(ε̂, ε) → backward → clip at 1.0 → AdamW at the cosine-warm-up rate → EMA.
+///
+/// Data parallel (one process per device, `group` given): each batch is per-process batch size x
+/// world size samples, of which each rank takes its part; the noise and timesteps are drawn for the
+/// whole batch from the shared generator and each rank keeps its rows, so the ranks together take
+/// the step one process would take on the whole batch. Gradients are averaged in buckets while
+/// backward runs (`GradientSync`); rank 0 alone writes logs, grids and checkpoints.
 public final class Trainer {
     public let options: TrainingOptions
     public let folder: RunFolder
     public let stop: StopRequest
+    public let group: ProcessGroup?
     /// Called after each finished epoch (0-based), after its grid and checkpoint.
     public var onEpochEnd: ((Int) -> Void)?
 
-    public init(_ options: TrainingOptions, stop: StopRequest = StopRequest()) {
+    public init(_ options: TrainingOptions, stop: StopRequest = StopRequest(), group: ProcessGroup? = nil) {
         self.options = options
         self.folder = RunFolder(options.outputDirectory)
         self.stop = stop
+        self.group = group.flatMap { $0.worldSize > 1 ? $0 : nil }
     }
 
     public struct Summary: Sendable {
@@ -32,7 +40,7 @@ public final class Trainer {
 
     public func run() throws -> Summary {
         let data = try Dataset.open(options.data)
-        let session = try TrainingSession(options: options, folder: folder, data: data)
+        let session = try TrainingSession(options: options, folder: folder, data: data, group: group)
         return try session.train(stop: stop, onEpochEnd: onEpochEnd)
     }
 }
@@ -54,15 +62,26 @@ final class TrainingSession {
     let generator: Generator
     let trainLoader: Loader
     let validation: Loader
-    let log: RunLog
+    /// Rank 0's (or the only process's); nil on the other ranks, which write nothing.
+    let log: RunLog?
+    let group: ProcessGroup?
+    let gradientSync: GradientSync?
     var epoch: Int
     var batchInEpoch: Int
     var globalStep: Int
+    /// Data parallel: the stop request as all ranks agreed on it at the last step.
+    var agreedStop = false
+    /// Ctrl-C and SIGTERM, as `train` was given them.
+    private var stop = StopRequest()
 
-    init(options: TrainingOptions, folder: RunFolder, data: Dataset) throws {
+    var isMain: Bool { group?.isMain ?? true }
+    var worldSize: Int { group?.worldSize ?? 1 }
+
+    init(options: TrainingOptions, folder: RunFolder, data: Dataset, group: ProcessGroup? = nil) throws {
         self.options = options
         self.folder = folder
         self.data = data
+        self.group = group
         let resumed = try Self.resumeState(options, folder)
         if resumed == nil, folder.hasCheckpoint, !options.overwrite {
             throw UsageError("\(folder.path) already holds a checkpoint (unet/); pass --resume to continue it or --overwrite to start again")
@@ -83,9 +102,21 @@ final class TrainingSession {
         self.card = card
         try Self.checkChannels(model.config, data: data, guided: options.guided, file: folder.unet.path)
         model.move(to: options.device)
+        if case .cuda = options.device {
+            // Channels-last convolutions (cuDNN's fast layout); inputs follow in `step`.
+            model.mapParameters { $0.rank == 4 ? $0.contiguous(.channelsLast) : $0 }
+        }
         model.setRequiresGrad(true)
         parameters = model.namedParameters()
         trainable = parameters.map(\.tensor)
+        if let group {
+            // All ranks start from rank 0's weights (the same seed gives them anyway; a resumed run
+            // reads the same files): broadcasting makes it so whatever happened before.
+            try group.broadcast(trainable, from: 0)
+            gradientSync = try GradientSync(trainable, group: group, bucketBytes: options.gradientBucketBytes)
+        } else {
+            gradientSync = nil
+        }
         var settings = AdamW.Settings()
         settings.learningRate = options.learningRate
         optimizer = AdamW(parameters, settings: settings)
@@ -95,19 +126,26 @@ final class TrainingSession {
 
         let ablation = options.ablation ? MaskAblation(classes: options.data.segmentationClasses ?? 2) : nil
         let dropout = options.guided && options.cfgPUncond > 0 ? BlankMaskDropout(probability: options.cfgPUncond) : nil
+        let shard = group.map { Shard(rank: $0.rank, count: $0.worldSize) }
         let trainOptions = LoaderOptions(batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, ablation: ablation,
-                                         blankDropout: dropout)
+                                         blankDropout: dropout, shard: shard)
         trainLoader = Loader(data, split: .train, options: trainOptions)
         validation = Loader(data, split: .val, options: LoaderOptions(batchSize: options.evalBatchSize, shuffle: false, seed: options.seed))
         schedule = CosineWarmupSchedule(baseLearningRate: options.learningRate, warmupSteps: options.warmupSteps,
                                         totalSteps: trainLoader.batchesPerEpoch * options.epochs)
         (epoch, batchInEpoch, globalStep) = (0, 0, 0)
-        log = try RunLog(folder: folder)
+        log = group?.isMain ?? true ? try RunLog(folder: folder) : nil
 
         if let (state, tensors) = resumed { try restore(state, tensors) }
         trainLoader.restore(LoaderState(epoch: epoch, batch: batchInEpoch, seed: options.seed))
-        try writeRunRecord()
+        if isMain { try writeRunRecord() }
+        if let group, let gradientSync {
+            log?.line(String(format: "data parallel: %d processes x %d samples per step, gradients all-reduced in %d buckets of up to %.3g MiB", group.worldSize, options.trainBatchSize, gradientSync.bucketCount, Double(options.gradientBucketBytes) / 1_048_576))
+        }
     }
+
+    /// Samples in one optimizer step, over all ranks.
+    var globalBatchSize: Int { options.trainBatchSize * worldSize }
 
     /// The saved state to continue from, when asked to resume.
     private static func resumeState(_ options: TrainingOptions, _ folder: RunFolder) throws -> (TrainingState, [String: Tensor])? {
@@ -138,6 +176,10 @@ final class TrainingSession {
             throw UsageError("\(folder.trainingState.path) does not fit this model (\(error)); start again with --overwrite")
         }
         if let rng = tensors["rng.noise"] { generator.state = rng }
+        if let saved = state.globalBatchSize, saved != globalBatchSize, state.batchInEpoch > 0 {
+            let was = state.worldSize.map { "\($0) processes x \(saved / Swift.max(1, $0))" } ?? "\(saved)"
+            throw UsageError("\(folder.trainingState.path) stopped in the middle of epoch \(state.epoch + 1) with batches of \(saved) samples (\(was)), but this run makes batches of \(globalBatchSize) (\(worldSize) process\(worldSize == 1 ? "" : "es") x --train_batch_size \(options.trainBatchSize)); resume with the same product, or from a checkpoint saved at the end of an epoch")
+        }
         (epoch, batchInEpoch, globalStep) = (state.epoch, state.batchInEpoch, state.globalStep)
         if case .epoch(let requested) = options.resume, requested != state.epoch {
             FileHandle.standardError.write(Data("segmadiff: note: the training state ends at epoch \(state.epoch); continuing at epoch \(requested) as --resume_epoch asks\n".utf8))
@@ -157,55 +199,63 @@ final class TrainingSession {
     // MARK: - the loop
 
     func train(stop: StopRequest, onEpochEnd: ((Int) -> Void)?) throws -> Trainer.Summary {
+        self.stop = stop
         var lastLoss: Double?
         while epoch < options.epochs {
-            let bar = ProgressBar("epoch \(epoch + 1)/\(options.epochs)", total: trainLoader.batchesPerEpoch)
+            let bar = isMain ? ProgressBar("epoch \(epoch + 1)/\(options.epochs)", total: trainLoader.batchesPerEpoch) : nil
             var smoothed: Double?
+            var lastGradNorm = Double.nan
             while let batch = try trainLoader.next() {
-                let (loss, gradNorm, lr) = step(batch)
+                let (loss, gradNorm, lr) = try step(batch)
                 lastLoss = loss
+                lastGradNorm = gradNorm
                 smoothed = smoothed.map { 0.9 * $0 + 0.1 * loss } ?? loss
-                log.scalars(["loss": loss, "lr": lr, "grad_norm": gradNorm], step: globalStep - 1)
+                log?.scalars(["loss": loss, "lr": lr, "grad_norm": gradNorm], step: globalStep - 1)
                 batchInEpoch = batch.index + 1
-                bar.update(step: batchInEpoch, [("loss", String(format: "%.4f", smoothed!)), ("lr", String(format: "%.2e", lr))])
-                if stop.isRequested && batchInEpoch < trainLoader.batchesPerEpoch {
-                    bar.finish()
+                bar?.update(step: batchInEpoch, [("loss", String(format: "%.4f", smoothed!)), ("lr", String(format: "%.2e", lr))])
+                if stopRequested && batchInEpoch < trainLoader.batchesPerEpoch {
+                    bar?.finish()
                     try saveCheckpoint()
-                    log.line("stopped in epoch \(epoch + 1) after batch \(batchInEpoch); training state saved")
+                    log?.line("stopped in epoch \(epoch + 1) after batch \(batchInEpoch); training state saved")
                     return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true)
                 }
             }
-            bar.finish()
-            log.line(String(format: "epoch %d/%d  loss %.5f  step %d", epoch + 1, options.epochs, smoothed ?? .nan, globalStep))
+            bar?.finish()
+            log?.line(String(format: "epoch %d/%d  loss %.5f  step %d  grad_norm %.5g", epoch + 1, options.epochs, smoothed ?? .nan, globalStep, lastGradNorm))
             let finished = epoch
             epoch += 1
             batchInEpoch = 0
             let last = finished == options.epochs - 1
             if (finished + 1) % options.saveImageEpochs == 0 || last { try writeSampleGrid(epoch: finished) }
-            let stopping = stop.isRequested
+            let stopping = stopRequested
             if (finished + 1) % options.saveModelEpochs == 0 || last || stopping { try saveCheckpoint() }
             onEpochEnd?(finished)
-            if stop.isRequested {
-                log.line("stopped after epoch \(finished + 1); training state saved")
+            if stopping {
+                log?.line("stopped after epoch \(finished + 1); training state saved")
                 return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true)
             }
         }
         return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: false)
     }
 
+    /// Ctrl-C or SIGTERM: in one process, as soon as it is seen; with several, once all ranks have
+    /// agreed (at the step's all-reduce) so that they stop after the same step.
+    private var stopRequested: Bool { group == nil ? stop.isRequested : agreedStop }
+
     /// One optimizer step; returns the loss, the gradient norm before clipping and the rate used.
-    private func step(_ batch: Batch) -> (loss: Double, gradNorm: Double, lr: Double) {
+    private func step(_ batch: Batch) throws -> (loss: Double, gradNorm: Double, lr: Double) {
         let device = options.device
-        let x0 = batch.images!.to(device)
-        let epsilon = Tensor.randn(x0.shape, generator: generator).to(device)
-        let t = Tensor.randint(0, noise.trainTimesteps, [batch.count], generator: generator).to(device)
-        let noisy = noise.addNoise(to: x0, noise: epsilon, timesteps: t)
-        let input = options.guided ? Tensor.cat([noisy, batch.masks!.to(device)], dim: 1) : noisy
-        if options.bf16 { Engine.setAutocast(true, device: device) }
-        let predicted = model(input, timesteps: t)
-        if options.bf16 { Engine.setAutocast(false, device: device) }
-        let loss = predicted.to(.float32).mseLoss(epsilon)
-        loss.backward()
+        let lossValue: Double
+        if let gradientSync, let group {
+            lossValue = try dataParallelForwardBackward(batch, sync: gradientSync, group: group)
+        } else {
+            let x0 = batch.images!.to(device)
+            let epsilon = Tensor.randn(x0.shape, generator: generator).to(device)
+            let t = Tensor.randint(0, noise.trainTimesteps, [batch.count], generator: generator).to(device)
+            let loss = forward(x0, epsilon: epsilon, t: t, masks: batch.masks)
+            loss.backward()
+            lossValue = loss.item
+        }
         let norm = clipGradNorm(trainable, maxNorm: 1.0)
         let lr = schedule.learningRate(atStep: globalStep)
         optimizer.step(learningRate: lr)
@@ -213,17 +263,63 @@ final class TrainingSession {
         if options.bf16 { Engine.clearAutocastCache() }
         ema?.update(trainable)
         globalStep += 1
-        return (loss.item, norm.item, lr)
+        return (lossValue, norm.item, lr)
+    }
+
+    /// The diffusion loss of one batch (or one rank's part of it).
+    private func forward(_ x0: Tensor, epsilon: Tensor, t: Tensor, masks: Tensor?) -> Tensor {
+        let device = options.device
+        let noisy = noise.addNoise(to: x0, noise: epsilon, timesteps: t)
+        var input = options.guided ? Tensor.cat([noisy, masks!.to(device)], dim: 1) : noisy
+        if case .cuda = device { input = input.contiguous(.channelsLast) }
+        if options.bf16 { Engine.setAutocast(true, device: device) }
+        let predicted = model(input, timesteps: t)
+        if options.bf16 { Engine.setAutocast(false, device: device) }
+        let target = options.prediction.target(x0: x0, noise: epsilon, timesteps: t, schedule: noise)
+        return predicted.to(.float32).mseLoss(target.to(.float32))
+    }
+
+    /// This rank's part of a data-parallel step, up to averaged gradients; returns the loss of the
+    /// whole batch (all ranks). The noise and timesteps of the whole batch are drawn on every rank
+    /// (the generators stay equal) and each keeps its rows. Each rank's loss is a mean over its
+    /// part; weighting it by part size x world / batch size makes the average of the ranks'
+    /// gradients that of the mean over the whole batch, uneven last batches included.
+    private func dataParallelForwardBackward(_ batch: Batch, sync: GradientSync, group: ProcessGroup) throws -> Double {
+        let device = options.device
+        let total = batch.globalCount, count = batch.count
+        let imageShape = [options.data.imageChannels, data.options.imageSize, data.options.imageSize]
+        let allNoise = Tensor.randn([total] + imageShape, generator: generator)
+        let allTimesteps = Tensor.randint(0, noise.trainTimesteps, [total], generator: generator)
+        var localLoss = 0.0
+        if count > 0 {
+            let epsilon = allNoise.narrowed(dim: 0, start: batch.globalOffset, length: count).to(device)
+            let t = allTimesteps.narrowed(dim: 0, start: batch.globalOffset, length: count).to(device)
+            let loss = forward(batch.images!.to(device), epsilon: epsilon, t: t, masks: batch.masks)
+            let weight = Double(count * group.worldSize) / Double(total)
+            (weight == 1 ? loss : loss * weight).backward()
+            localLoss = loss.item
+        }
+        try sync.finish()
+        // One small all-reduce gives the whole batch's loss and whether any rank was asked to stop.
+        let shared = Tensor([localLoss * Double(count) / Double(total), stop.isRequested ? 1 : 0], shape: [2])
+        try group.allReduceSum(shared)
+        let values = shared.scalars(as: Double.self)
+        agreedStop = values[1] > 0
+        return values[0]
     }
 
     // MARK: - outputs
 
     /// The published checkpoint (EMA weights when on) in the seed's layout, then the training state.
     func saveCheckpoint() throws {
+        try checkRanksAgree()
+        guard isMain else { return }
         try withPublishedWeights {
             try UNetCheckpoint.save(model, card: card, to: folder.unet)
         }
-        try SchedulerConfig(kind: options.modelType).save(toDirectory: folder.scheduler.path)
+        var scheduler = SchedulerConfig(kind: options.modelType)
+        scheduler.predictionType = options.prediction.rawValue
+        try scheduler.save(toDirectory: folder.scheduler.path)
         try folder.writeModelIndex(guided: options.guided, ddim: options.modelType == .ddim)
         var tensors: [String: Tensor] = ["rng.noise": generator.state]
         for (key, value) in optimizer.state() { tensors["optimizer." + key] = value }
@@ -231,9 +327,36 @@ final class TrainingSession {
             for (key, value) in ema.stateDict { tensors["ema." + key] = value }
             for (key, value) in model.stateDict() { tensors["weights." + key] = value.detached() }
         }
-        let state = TrainingState(epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
+        var state = TrainingState(epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
                                   seed: options.seed, segmadiffVersion: SegMaDiffVersion.current)
+        state.worldSize = worldSize
+        state.globalBatchSize = globalBatchSize
         try state.save(tensors: tensors, in: folder.trainingState)
+    }
+
+    /// Data parallel: the ranks must hold the same weights (they take the same steps on the same
+    /// averaged gradients); a checksum of each rank's weights is compared at every checkpoint, so a
+    /// divergence stops the run instead of silently saving one rank's model.
+    private func checkRanksAgree() throws {
+        guard let group else { return }
+        let checksum = withNoGrad { () -> [Double] in
+            let perTensor = trainable.map { weights -> Tensor in
+                let wide = weights.to(.float64)
+                return Tensor.stack([wide.sum(), wide.squared().sum()])
+            }
+            return Tensor.stack(perTensor).sum(dims: [0]).scalars(as: Double.self)
+        }
+        var table = [Double](repeating: 0, count: 2 * group.worldSize)
+        table[2 * group.rank] = checksum[0]
+        table[2 * group.rank + 1] = checksum[1]
+        let all = Tensor(table, shape: [group.worldSize, 2])
+        try group.allReduceSum(all)
+        let rows = all.scalars(as: Double.self)
+        let differing = (0..<group.worldSize).filter { rows[2 * $0] != checksum[0] || rows[2 * $0 + 1] != checksum[1] }
+        guard differing.isEmpty else {
+            throw DistributedError("rank \(group.rank): the weights of ranks \(differing.map(String.init).joined(separator: ", ")) differ from this rank's at step \(globalStep); the processes must run the same segmadiff, libtorch and flags")
+        }
+        log?.line(String(format: "step %d: the weights of all %d ranks agree (checksum %.17g)", globalStep, group.worldSize, checksum[0]))
     }
 
     /// Runs `body` with the EMA weights in the model (if any), then puts the raw ones back.
@@ -246,13 +369,16 @@ final class TrainingSession {
     }
 
     /// samples/{epoch:04d}.png, and for guided models the masks and the real images beside it.
+    /// With several ranks, all sample the grid (so none waits on rank 0 longer than a collective's
+    /// timeout) and rank 0 writes it.
     private func writeSampleGrid(epoch: Int) throws {
-        try FileManager.default.createDirectory(at: folder.samples, withIntermediateDirectories: true)
         let batch = try nextValidationBatch()
         let name = String(format: "%04d", epoch)
         let sampler = options.sampler
         let images = try withPublishedWeights { () -> Tensor in
-            let run = GuidedSampler(scheduler: sampler.makeScheduler()) { [model] input, t in model(input, timesteps: t) }
+            let run = GuidedSampler(scheduler: sampler.makeScheduler(), prediction: options.prediction) { [model] input, t in
+                model(input, timesteps: t)
+            }
             let conditioning: Conditioning = options.guided
                 ? .fixed(batch.masks!.to(options.device))
                 : .none(batchSize: batch.count, height: data.options.imageSize, width: data.options.imageSize)
@@ -260,6 +386,8 @@ final class TrainingSession {
                                   steps: options.inferenceSteps ?? sampler.defaultSteps,
                                   generator: Generator(seed: options.seed &+ UInt64(epoch)), device: options.device).images
         }
+        guard let log else { return }
+        try FileManager.default.createDirectory(at: folder.samples, withIntermediateDirectories: true)
         let grid = try SampleGrid.write(ImageOutput.unitRange(images), to: folder.samples.appendingPathComponent("\(name).png"))
         log.image("samples", grid: grid, step: globalStep)
         if options.guided, let labels = batch.labels {
@@ -290,6 +418,7 @@ final class TrainingSession {
             "command_line": options.commandLine,
             "seed": options.seed,
             "device": options.device.description,
+            "world_size": worldSize,
             "resumed_at": ["epoch": epoch, "batch_in_epoch": batchInEpoch, "global_step": globalStep],
         ]
         try writeJSON(record, to: folder.runRecord)

@@ -18,6 +18,8 @@ public struct TrainingOptions: Sendable {
     public var cfgPUncond: Double
     /// The scheduler saved with the model (`--model_type`).
     public var modelType: SchedulerKind
+    /// What the network learns to predict (`--prediction_type`), saved in scheduler_config.json.
+    public var prediction: PredictionType
     /// The sampler of the training-time grids.
     public var sampler: SamplerChoice
     public var inferenceSteps: Int?
@@ -39,6 +41,8 @@ public struct TrainingOptions: Sendable {
     public var overwrite: Bool
     /// Recorded in run.json: the flags as given.
     public var commandLine: [String]
+    /// Data-parallel training: the size of the gradient buckets all-reduced during backward.
+    public var gradientBucketBytes: Int = 25 << 20
 
     public enum Resume: Sendable, Equatable {
         case no
@@ -49,7 +53,7 @@ public struct TrainingOptions: Sendable {
     }
 
     public init(outputDirectory: String, data: DatasetOptions, unet: UNetConfig, card: ModelCard, guided: Bool,
-                ablation: Bool = false, cfgPUncond: Double = 0, modelType: SchedulerKind = .ddpm, sampler: SamplerChoice = .ddim,
+                ablation: Bool = false, cfgPUncond: Double = 0, modelType: SchedulerKind = .ddpm, prediction: PredictionType = .epsilon, sampler: SamplerChoice = .ddim,
                 inferenceSteps: Int? = nil, trainBatchSize: Int = 32, evalBatchSize: Int = 8, epochs: Int = 200,
                 learningRate: Double = 1e-4, warmupSteps: Int = 500, saveImageEpochs: Int = 10,
                 saveModelEpochs: Int = 10, emaDecay: Double = 0, bf16: Bool = false, device: Device = .cpu,
@@ -62,6 +66,7 @@ public struct TrainingOptions: Sendable {
         self.ablation = ablation
         self.cfgPUncond = cfgPUncond
         self.modelType = modelType
+        self.prediction = prediction
         self.sampler = sampler
         self.inferenceSteps = inferenceSteps
         self.trainBatchSize = trainBatchSize

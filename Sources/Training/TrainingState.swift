@@ -17,6 +17,11 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var globalStep: Int
     public var seed: UInt64
     public var segmadiffVersion: String
+    /// Processes that trained it (absent in states written before data-parallel training).
+    public var worldSize: Int?
+    /// Samples per optimizer step over all processes: a run stopped mid-epoch can only continue
+    /// with the same, since its position in the epoch counts such batches.
+    public var globalBatchSize: Int?
 
     enum CodingKeys: String, CodingKey {
         case epoch
@@ -24,6 +29,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
         case globalStep = "global_step"
         case seed
         case segmadiffVersion = "segmadiff_version"
+        case worldSize = "world_size"
+        case globalBatchSize = "global_batch_size"
     }
 
     public init(epoch: Int, batchInEpoch: Int, globalStep: Int, seed: UInt64, segmadiffVersion: String) {

@@ -11,22 +11,38 @@ import Training
 struct ModeRunner {
     let options: RunOptions
 
-    func run() throws {
-        Engine.threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+    /// `maskFolder`: eval_many from a folder of masks (`segmadiff sample --masks`).
+    func run(maskFolder: String? = nil) throws {
+        let distributed = try startProcess()
         switch options.mode {
-        case .train: try train()
-        case .eval: try evaluate()
+        case .train: try train(distributed)
+        case .eval: try evaluate(distributed)
         case .evalMany:
             if options.translate {
                 throw UsageError("--translate works with --mode eval; to translate a folder of images use `segmadiff translate --images DIR --masks DIR`")
             }
-            try sampleMany(maskFolder: nil)
+            try sampleMany(maskFolder: maskFolder, distributed)
         }
     }
 
-    func train() throws {
+    /// Reads the launcher's environment, if any, and sets the thread count: processes on one
+    /// machine share its cores.
+    private func startProcess() throws -> DistributedEnvironment? {
+        let distributed = try DistributedEnvironment.current()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        Engine.threads = options.threads ?? max(1, cores / (distributed?.localWorldSize ?? 1))
+        return distributed
+    }
+
+    /// The device of this process: with several, GPU LOCAL_RANK or the CPU.
+    func device(_ distributed: DistributedEnvironment?) throws -> Device {
+        let resolved = try options.device.resolved()
+        return distributed?.device(resolved) ?? resolved
+    }
+
+    func train(_ distributed: DistributedEnvironment?) throws {
         try options.checkImageSizeFitsLevels()
-        let device = try options.device.resolved()
+        let device = try device(distributed)
         guard let imgDir = options.imgDir else {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
         }
@@ -57,9 +73,10 @@ struct ModeRunner {
                              classNames: options.classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let resume: TrainingOptions.Resume = options.resumeEpoch.map { .epoch($0) } ?? (options.resume ? .latest : .no)
         let modelType: SchedulerKind = options.modelType == .ddim ? .ddim : .ddpm
-        let training = TrainingOptions(
+        var training = TrainingOptions(
             outputDirectory: options.resolvedOutputDir, data: data, unet: unet, card: card, guided: guided,
             ablation: options.useAblatedSegmentations, cfgPUncond: options.cfgPUncond, modelType: modelType,
+            prediction: options.predictionType,
             sampler: options.sampler ?? SamplerChoice(modelType),
             inferenceSteps: options.numInferenceSteps, trainBatchSize: options.trainBatchSize,
             evalBatchSize: options.evalBatchSize, epochs: options.numEpochs, learningRate: options.learningRate,
@@ -67,20 +84,24 @@ struct ModeRunner {
             saveModelEpochs: options.saveModelEpochs, emaDecay: options.emaDecay, bf16: options.mixedPrecision == .bf16,
             device: device, seed: options.seed, resume: resume, overwrite: options.overwrite,
             commandLine: CommandLine.arguments)
-        if training.bf16, device == .cpu, !Self.cpuHasNativeBF16 {
+        training.gradientBucketBytes = Int(options.distBucketMB * 1_048_576)
+        let isMain = (distributed?.rank ?? 0) == 0
+        if isMain, training.bf16, device == .cpu, !Self.cpuHasNativeBF16 {
             FileHandle.standardError.write(Data("segmadiff: note: this CPU has no native bf16 (avx512_bf16 or amx_bf16), so --mixed_precision bf16 will be slower than fp32 here\n".utf8))
         }
+        let group = try distributed?.join(device: device, timeout: options.distTimeout)
         let stop = StopRequest()
         stop.install()
-        let summary = try Trainer(training, stop: stop).run()
+        let summary = try Trainer(training, stop: stop, group: group).run()
+        guard isMain else { return }
         let folder = RunFolder(training.outputDirectory)
-        print("segmadiff: \(summary.stoppedEarly ? "stopped" : "trained") \(summary.epochsDone) epochs (\(summary.globalStep) steps); checkpoint in \(folder.unet.path), samples in \(folder.samples.path), logs in \(folder.logs.path)")
+        let processes = group.map { " on \($0.worldSize) processes" } ?? ""
+        print("segmadiff: \(summary.stoppedEarly ? "stopped" : "trained") \(summary.epochsDone) epochs (\(summary.globalStep) steps\(processes)); checkpoint in \(folder.unet.path), samples in \(folder.samples.path), logs in \(folder.logs.path)")
     }
 
     /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
     /// whose default is the seed's name without its `-ablated` for eval flags, SPEC 9 #20).
-    func evaluationOptions(maskFolder: String?, translationImages: String? = nil) throws -> EvaluationOptions {
-        let device = try options.device.resolved()
+    func evaluationOptions(maskFolder: String?, device: Device, translationImages: String? = nil) throws -> EvaluationOptions {
         return EvaluationOptions(
             checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,
             imageDirectory: options.imgDir, maskDirectory: options.segDir, maskFolder: maskFolder,
@@ -93,24 +114,35 @@ struct ModeRunner {
             translationImages: translationImages, commandLine: CommandLine.arguments)
     }
 
-    func evaluate() throws {
-        let files = try GenerationEvaluation.run(try evaluationOptions(maskFolder: nil))
+    /// The grids of --mode eval are one batch: with several processes, rank 0 makes them alone.
+    func evaluate(_ distributed: DistributedEnvironment?) throws {
+        guard (distributed?.rank ?? 0) == 0 else { return }
+        let files = try GenerationEvaluation.run(try evaluationOptions(maskFolder: nil, device: device(distributed)))
         let folder = RunFolder(options.resolvedOutputDir)
         let names = files.map { $0.path.hasPrefix(folder.path + "/") ? String($0.path.dropFirst(folder.path.count + 1)) : $0.path }
         print("segmadiff: wrote \(names.joined(separator: ", ")) in \(folder.path)")
     }
 
     /// eval_many, from the test split or (`segmadiff sample --masks DIR`) a folder of masks.
-    func sampleMany(maskFolder: String?) throws {
-        let summary = try SampleMany.run(try evaluationOptions(maskFolder: maskFolder))
+    /// With several processes, each makes its share of the batches; rank 0 reports.
+    func sampleMany(maskFolder: String?, _ distributed: DistributedEnvironment?) throws {
+        let device = try device(distributed)
+        let group = try distributed?.join(device: device, timeout: options.distTimeout)
+        let summary = try SampleMany.run(try evaluationOptions(maskFolder: maskFolder, device: device), group: group)
+        guard group?.isMain ?? true else { return }
         let kept = summary.skipped > 0 ? " (\(summary.skipped) already there)" : ""
         let masks = FileManager.default.fileExists(atPath: summary.folder.appendingPathComponent("masks").path) ? "; the masks used in masks/" : ""
-        print("segmadiff: \(summary.written + summary.skipped) images in \(summary.folder.path): \(summary.written) written\(kept)\(masks); list in manifest.json")
+        let processes = group.map { " by \($0.worldSize) processes" } ?? ""
+        print("segmadiff: \(summary.written + summary.skipped) images in \(summary.folder.path): \(summary.written) written\(processes)\(kept)\(masks); list in manifest.json")
     }
 
     /// `segmadiff translate`: the images of a folder translated under the masks of the same names.
+    /// Several processes would write the same files, so only rank 0 works.
     func translate(images: String, masks: String?) throws {
-        let summary = try ImageTranslation.run(try evaluationOptions(maskFolder: masks, translationImages: images))
+        let distributed = try startProcess()
+        guard (distributed?.rank ?? 0) == 0 else { return }
+        let options = try evaluationOptions(maskFolder: masks, device: device(distributed), translationImages: images)
+        let summary = try ImageTranslation.run(options)
         let kept = summary.skipped > 0 ? " (\(summary.skipped) already there)" : ""
         print("segmadiff: \(summary.written + summary.skipped) translated images in \(summary.folder.path): \(summary.written) written\(kept); list in manifest.json")
     }

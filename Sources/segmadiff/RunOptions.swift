@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Diffusion
 import ModelCard
 import Torch
 import Training
@@ -95,6 +96,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("mdformer"), help: "segmadiff (the block as described), reference (bit-compatible with the Python fork) or none.")
     var mdformer: MDFormerChoice = .segmadiff
 
+    @Option(name: .customLong("prediction_type"), help: "What the network learns to predict: epsilon (the noise, the seed's) or v_prediction (the velocity; much faster to train for small models and few steps). Saved in scheduler/scheduler_config.json, which sampling reads.")
+    var predictionType: PredictionType = .epsilon
+
     @Option(name: .customLong("mask_encoding"), help: "seed (k/255, the reference's), scaled (2k/(K-1)-1) or onehot.")
     var maskEncoding: MaskEncoding = .scaled
 
@@ -137,6 +141,12 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("sampler"), help: "ddpm, ddim or dpmpp (default: from --model_type).")
     var sampler: SamplerChoice?
 
+    @Option(name: .customLong("dist_timeout"), help: "Several processes (torchrun, segmadiff launch): seconds to wait for the others at the start and at each step before stopping with an error.")
+    var distTimeout = 300.0
+
+    @Option(name: .customLong("dist_bucket_mb"), help: "Several processes: size of the gradient buckets all-reduced while backward runs, in MiB.")
+    var distBucketMB = 25.0
+
     @Flag(name: .customLong("resume"), help: "Continue from the latest training state in the output folder.")
     var resume = false
 
@@ -172,6 +182,8 @@ struct RunOptions: ParsableArguments {
         guard (0...1).contains(transNoiseLevel) else {
             throw ValidationError("--trans_noise_level (--strength) must be in [0, 1] (got \(transNoiseLevel))")
         }
+        guard distTimeout > 0 else { throw ValidationError("--dist_timeout must be positive (got \(distTimeout))") }
+        guard distBucketMB > 0 else { throw ValidationError("--dist_bucket_mb must be positive (got \(distBucketMB))") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other; choose one") }
         if let norm = blockOutChannels.values.first(where: { $0 % 32 != 0 }) {
             throw ValidationError("--block_out_channels values must be multiples of 32 (the GroupNorm groups); \(norm) is not")
@@ -240,6 +252,7 @@ extension SamplerChoice: ExpressibleByArgument {
 }
 
 extension SegmentationChannelMode: ExpressibleByArgument {}
+extension PredictionType: ExpressibleByArgument {}
 extension MaskEncoding: ExpressibleByArgument {}
 
 /// A comma-separated list of channel counts, e.g. 128,128,256,256,512,512.

@@ -23,6 +23,6 @@ struct Sample: ParsableCommand {
     func run() throws {
         var options = options
         options.mode = .evalMany
-        try ModeRunner(options: options).sampleMany(maskFolder: masks)
+        try ModeRunner(options: options).run(maskFolder: masks)
     }
 }

@@ -89,7 +89,7 @@ import Torch
     @Test func unsupportedSettingsAreReportedByKey() throws {
         let cases: [(String, String)] = [
             (#"{"_class_name": "DDPMScheduler", "beta_schedule": "scaled_linear"}"#, "beta_schedule"),
-            (#"{"_class_name": "DDPMScheduler", "prediction_type": "v_prediction"}"#, "prediction_type"),
+            (#"{"_class_name": "DDPMScheduler", "prediction_type": "sample"}"#, "prediction_type"),
             (#"{"_class_name": "DDPMScheduler", "variance_type": "fixed_large"}"#, "variance_type"),
             (#"{"_class_name": "DDIMScheduler", "timestep_spacing": "trailing"}"#, "timestep_spacing"),
             (#"{"_class_name": "DDIMScheduler", "thresholding": true}"#, "thresholding"),

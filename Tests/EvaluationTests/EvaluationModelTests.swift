@@ -25,6 +25,25 @@ import Training
         #expect(summary.written == 5)
     }
 
+    /// A model trained with --prediction_type v_prediction says so in scheduler_config.json, and
+    /// every sampler then runs it as a velocity model.
+    @Test func theSavedPredictionTypeDecidesHowOutputsAreRead() throws {
+        let run = scratch.url.appendingPathComponent("velocity")
+        var training = TinyRun.options(data: model.data, output: run, epochs: 1)
+        training.prediction = .vPrediction
+        _ = try Trainer(training).run()
+        let saved = try String(contentsOf: run.appendingPathComponent("scheduler/scheduler_config.json"), encoding: .utf8)
+        #expect(saved.contains(#""prediction_type": "v_prediction""#))
+        var options = model.options(output: scratch.url.appendingPathComponent("out"))
+        options.checkpointDirectory = run.path
+        for sampler in SamplerChoice.allCases {
+            options.sampler = sampler
+            #expect(try EvaluationModel.load(options).sampler(options).run.prediction == .vPrediction, "\(sampler)")
+        }
+        let plain = try EvaluationModel.load(model.options(output: scratch.url.appendingPathComponent("out")))
+        #expect(try plain.sampler(model.options(output: scratch.url)).run.prediction == .epsilon)
+    }
+
     @Test func aCardFromAnotherModelIsAChannelMismatch() throws {
         let run = try model.copiedRun(into: scratch.url) { unet in
             let url = unet.appendingPathComponent(ModelCard.fileName)

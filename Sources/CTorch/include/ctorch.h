@@ -175,6 +175,29 @@ ct_error ct_foreach_lerp_(const ct_tensor *a, const ct_tensor *b, int64_t n, dou
 ct_error ct_selective_scan(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c, ct_tensor a,
                            ct_tensor d, int64_t dim);
 
+// ---- distributed data parallel (c10d) ------------------------------------------------------------
+// One process per device. ct_dist_init joins the group through a TCPStore at master_addr:master_port
+// (rank 0 hosts it and waits for the others) and makes a Gloo backend (device_type CPU) or an NCCL
+// one (CUDA; only in a shim built with SEGMADIFF_CUDA=1). Every collective fails with c10d's message
+// when a peer dies or does not answer within timeout_seconds, instead of waiting forever.
+typedef struct ct_process_group_s *ct_process_group;
+typedef struct ct_grad_sync_s *ct_grad_sync;
+ct_error ct_dist_init(ct_process_group *out, const char *master_addr, int32_t master_port, int32_t rank,
+                      int32_t world_size, int32_t device_type, double timeout_seconds);
+void ct_dist_free(ct_process_group group);
+ct_error ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int64_t n, int32_t root);
+ct_error ct_dist_allreduce_sum(ct_process_group group, ct_tensor tensor); // in place, blocking
+ct_error ct_dist_barrier(ct_process_group group);
+// Gradient averaging over the group for `params` (hooks on the tensors; see distributed.cpp):
+// buckets of about bucket_bytes are all-reduced while backward runs; after backward,
+// ct_grad_sync_finish waits for them and leaves each .grad holding the average over all ranks.
+ct_error ct_grad_sync_new(ct_grad_sync *out, ct_process_group group, const ct_tensor *params, int64_t n,
+                          int64_t bucket_bytes);
+int64_t ct_grad_sync_bucket_count(ct_grad_sync sync);
+ct_error ct_grad_sync_finish(ct_grad_sync sync);
+void ct_grad_sync_free(ct_grad_sync sync); // removes the hooks
+ct_error ct_cuda_set_device(int32_t index);  // the current CUDA device of this thread
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,10 @@ public struct Batch: @unchecked Sendable {
     public var epoch: Int
     /// The batch's index within its epoch.
     public var index: Int
+    /// In data-parallel training, where this process's samples start in the batch of all processes.
+    public var globalOffset: Int = 0
+    /// The size of the batch of all processes together (`count` in one process).
+    public var globalCount: Int = 0
 
     public var count: Int { names.count }
 }

@@ -14,9 +14,12 @@ public struct LoaderOptions: Sendable {
     public var ablation: MaskAblation?
     /// Blank some samples' masks, after ablation (training with `--cfg_p_uncond`).
     public var blankDropout: BlankMaskDropout?
+    /// Data-parallel training: this process's part of every batch (nil: all of it).
+    public var shard: Shard?
 
     public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, prefetchBatches: Int = 2,
-                cacheSamples: Bool = false, ablation: MaskAblation? = nil, blankDropout: BlankMaskDropout? = nil) {
+                cacheSamples: Bool = false, ablation: MaskAblation? = nil, blankDropout: BlankMaskDropout? = nil,
+                shard: Shard? = nil) {
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed
@@ -24,6 +27,32 @@ public struct LoaderOptions: Sendable {
         self.cacheSamples = cacheSamples
         self.ablation = ablation
         self.blankDropout = blankDropout
+        self.shard = shard
+    }
+
+    /// Samples in one batch of all processes together.
+    var globalBatchSize: Int { batchSize * (shard?.count ?? 1) }
+}
+
+/// One of `count` processes that share each batch: with a per-process batch size B, a batch is
+/// B x count samples of the epoch's order, and process `rank` takes the rank-th contiguous part
+/// (B each; a last, short batch is split as evenly as it goes). So the processes together see
+/// exactly the batches one process would with batch size B x count.
+public struct Shard: Sendable, Equatable {
+    public var rank: Int
+    public var count: Int
+
+    public init(rank: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(rank), "Shard: rank \(rank) outside 0..<\(count)")
+        self.rank = rank
+        self.count = count
+    }
+
+    /// This rank's part of a batch of `total` samples.
+    public func part(of total: Int) -> Range<Int> {
+        let base = total / count, extra = total % count
+        let start = rank * base + Swift.min(rank, extra)
+        return start..<(start + base + (rank < extra ? 1 : 0))
     }
 }
 
@@ -74,7 +103,7 @@ public final class Loader: @unchecked Sendable {
     }
 
     public var sampleCount: Int { samples.count }
-    public var batchesPerEpoch: Int { (samples.count + options.batchSize - 1) / options.batchSize }
+    public var batchesPerEpoch: Int { (samples.count + options.globalBatchSize - 1) / options.globalBatchSize }
 
     /// The next batch of the current epoch, or nil once it is used up (the call after that starts
     /// the next epoch).
@@ -145,15 +174,25 @@ struct BatchProducer {
     let options: LoaderOptions
     let cache: SampleCache?
 
-    /// The split indices of batch `index` of `epoch`: a window of that epoch's (seeded) order.
+    /// The split indices of batch `index` of `epoch`: a window of that epoch's (seeded) order (this
+    /// shard's part of it).
     static func members(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int) -> [Int] {
+        window(count: count, options: options, seed: seed, epoch: epoch, index: index).members
+    }
+
+    /// This process's members of a batch, where they start in the whole batch, and its size.
+    static func window(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int)
+        -> (members: [Int], offset: Int, total: Int) {
         let order = options.shuffle ? ShuffleOrder.permutation(count: count, seed: seed, epoch: epoch) : Array(0..<count)
-        let start = index * options.batchSize
-        return Array(order[start..<Swift.min(start + options.batchSize, count)])
+        let start = index * options.globalBatchSize
+        let whole = order[start..<Swift.min(start + options.globalBatchSize, count)]
+        guard let shard = options.shard else { return (Array(whole), 0, whole.count) }
+        let part = shard.part(of: whole.count)
+        return (Array(whole.dropFirst(part.lowerBound).prefix(part.count)), part.lowerBound, whole.count)
     }
 
     func batch(epoch: Int, index: Int, seed: UInt64) throws -> Batch {
-        let members = Self.members(count: samples.count, options: options, seed: seed, epoch: epoch, index: index)
+        let (members, offset, total) = Self.window(count: samples.count, options: options, seed: seed, epoch: epoch, index: index)
         let loaded = parallelMap(members.count) { slot -> Result<PreparedSample, Error> in
             let sampleIndex = members[slot]
             return Result {
@@ -163,7 +202,8 @@ struct BatchProducer {
         }
         let prepared = try loaded.map { try $0.get() }
         return try Engine.catching {
-            var batch = Batch(images: nil, masks: nil, labels: nil, names: prepared.map(\.name), epoch: epoch, index: index)
+            var batch = Batch(images: nil, masks: nil, labels: nil, names: prepared.map(\.name), epoch: epoch, index: index,
+                              globalOffset: offset, globalCount: total)
             let images = prepared.compactMap(\.image)
             if !images.isEmpty { batch.images = Tensor.stack(images) }
             let labels = prepared.compactMap(\.labels)
@@ -171,12 +211,12 @@ struct BatchProducer {
                 var combined = encoder.combined(Tensor.stack(labels))
                 if let ablation = options.ablation {
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xAB1A7E))
-                    combined = ablation(combined, generator: generator)
+                    combined = ablation(combined, generator: generator, rows: offset..<(offset + members.count), of: total)
                 }
                 if let blankDropout = options.blankDropout {
                     // Its own stream, so turning it on leaves the ablation draws as they were.
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
-                    combined = blankDropout(combined, generator: generator)
+                    combined = blankDropout(combined, generator: generator, rows: offset..<(offset + members.count), of: total)
                 }
                 batch.labels = combined
                 batch.masks = encoder.encoded(combined)

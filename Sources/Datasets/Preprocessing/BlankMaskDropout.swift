@@ -14,9 +14,15 @@ public struct BlankMaskDropout: Sendable {
     }
 
     /// `labels` [B, L, S, S] (integers) with the dropped samples set to background everywhere.
-    public func callAsFunction(_ labels: Tensor, generator: Generator) -> Tensor {
+    ///
+    /// `rows` of `total`: the labels are those rows of a larger batch (one process's part in
+    /// data-parallel training); the draws are made for the whole batch, so each sample is dropped
+    /// as it would be in one process.
+    public func callAsFunction(_ labels: Tensor, generator: Generator, rows: Range<Int>? = nil, of total: Int? = nil) -> Tensor {
         guard probability > 0 else { return labels }
-        let dropped = Tensor.rand([labels.shape[0]], generator: generator).lt(probability).reshaped(-1, 1, 1, 1)
+        var draws = Tensor.rand([total ?? labels.shape[0]], generator: generator)
+        if let rows, draws.shape[0] != labels.shape[0] { draws = draws.narrowed(dim: 0, start: rows.lowerBound, length: rows.count) }
+        let dropped = draws.lt(probability).reshaped(-1, 1, 1, 1)
         return Tensor.where(dropped, Tensor.zeros(like: labels), labels)
     }
 }

@@ -21,10 +21,17 @@ public struct MaskAblation: Sendable {
 
     /// `labels` [B, L, S, S] (integers) with the removed classes set to background. All L maps of a
     /// sample lose the same classes. Labels >= K are never touched, as in the reference.
-    public func callAsFunction(_ labels: Tensor, generator: Generator) -> Tensor {
+    ///
+    /// `rows` of `total`: the labels are those rows of a larger batch (one process's part in
+    /// data-parallel training); the draws are made for the whole batch and these rows kept, so each
+    /// sample is ablated as it would be in one process.
+    public func callAsFunction(_ labels: Tensor, generator: Generator, rows: Range<Int>? = nil, of total: Int? = nil) -> Tensor {
         guard classes > 1 else { return labels }
         let batch = labels.shape[0]
-        let draws = Tensor.rand([draw == .perSample ? batch : 1, classes - 1], generator: generator)
+        var draws = Tensor.rand([draw == .perSample ? (total ?? batch) : 1, classes - 1], generator: generator)
+        if draw == .perSample, let rows, let total, total != batch {
+            draws = draws.narrowed(dim: 0, start: rows.lowerBound, length: rows.count)
+        }
         let removed = draws.lt(0.5)
         var result = labels
         for label in 1..<classes {
