@@ -9,6 +9,9 @@ TORCH_DIR = $(shell cat $(DEPS)/torch-dir 2>/dev/null)
 # ProcessGroupGloo.hpp includes gloo's headers, which the torch wheels lack: Debian's libgloo-dev
 # (installed by the set-up) provides them under /usr/include; the shim uses only their declarations.
 CXXFLAGS := -std=c++20 -O2 -fPIC -Wall -Wno-unused-function
+# The scan's kernels let the compiler fuse a * b + c into one FMA where the CPU has it (their AVX2
+# clone; the baseline clone has no FMA): ISO C++ mode otherwise forbids the contraction.
+$(DEPS)/obj/scan.o: CXXFLAGS += -ffp-contract=fast
 SWIFT_FLAGS ?=
 # The NCCL backend: compiled only for a CUDA shim. ProcessGroupNCCL.hpp pulls in the CUDA headers
 # (runtime, crt, cccl, cublas, cusparse) and nccl.h: from a CUDA toolkit (CUDA_HOME) and the

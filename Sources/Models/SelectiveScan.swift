@@ -26,9 +26,7 @@ public enum SelectiveScan {
     /// u, dt: [B, E, H, W]; b, c: [B, N, H, W] (shared by all channels); a: [N] or [E, N]; d: [E].
     /// Returns y: [B, E, H, W].
     public static func scan(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor, along axis: Axis) -> Tensor {
-        // The fused op keeps a line's state on the stack: at most 256 states (far above the model's 16).
-        if Tensor.supportsFusedSelectiveScan([u, dt, b, c, a, d]), u.rank == 4, dt.shape == u.shape, c.shape == b.shape,
-           b.rank == 4, b.shape[1] <= 256 {
+        if fused([u, dt, b, c, a, d]) {
             return Tensor.selectiveScan(u, dt: dt, b: b, c: c, a: a, d: d, dim: axis.dim)
         }
         return batched(u, dt: dt, b: b, c: c, a: a, d: d, along: axis)
@@ -58,8 +56,20 @@ public enum SelectiveScan {
         return y + d.reshaped(1, -1, 1, 1) * u
     }
 
-    /// Both passes of the MDFormer: rows, then columns of the row pass's output (same Δ, B, C).
+    /// Whether the fused CPU op takes these inputs [u, dt, b, c, a, d]. It keeps a line's state on the
+    /// stack: at most 256 states (far above the model's 16).
+    static func fused(_ x: [Tensor]) -> Bool {
+        let (u, dt, b, c) = (x[0], x[1], x[2], x[3])
+        return Tensor.supportsFusedSelectiveScan(x) && u.rank == 4 && dt.shape == u.shape && b.rank == 4
+            && c.shape == b.shape && b.shape[1] <= 256
+    }
+
+    /// Both passes of the MDFormer: rows, then columns of the row pass's output (same Δ, B, C). On the
+    /// CPU one fused op runs both passes plane by plane.
     public static func twoPass(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor) -> Tensor {
+        if fused([u, dt, b, c, a, d]) {
+            return Tensor.selectiveScanTwoPass(u, dt: dt, b: b, c: c, a: a, d: d)
+        }
         let rows = scan(u, dt: dt, b: b, c: c, a: a, d: d, along: .rows)
         return scan(rows, dt: dt, b: b, c: c, a: a, d: d, along: .columns)
     }

@@ -16,7 +16,19 @@ extension Tensor {
         }
     }
 
-    /// Whether `selectiveScan` takes these inputs: all on the CPU, all float32 or all float64.
+    /// Both passes of the MDFormer's scan as one fused CPU op: rows left to right, then columns top
+    /// to bottom of the rows' output, with the same dt, b, c, a, d. Equal to `selectiveScan` with dim
+    /// 3 followed by `selectiveScan` with dim 2, but each plane runs both passes in cache and exp(a dt)
+    /// is computed once for both. Same inputs and requirements as `selectiveScan`.
+    public static func selectiveScanTwoPass(_ u: Tensor, dt: Tensor, b: Tensor, c: Tensor, a: Tensor, d: Tensor) -> Tensor {
+        withExtendedLifetime((u, dt, b, c, a, d)) {
+            Engine.make("selective_scan_two_pass") {
+                ct_selective_scan_two_pass($0, u.handle, dt.handle, b.handle, c.handle, a.handle, d.handle)
+            }
+        }
+    }
+
+    /// Whether `selectiveScan` and `selectiveScanTwoPass` take these inputs: all on the CPU, all float32 or all float64.
     public static func supportsFusedSelectiveScan(_ inputs: [Tensor]) -> Bool {
         guard let first = inputs.first, first.dtype == .float32 || first.dtype == .float64 else { return false }
         return inputs.allSatisfy { $0.device == .cpu && $0.dtype == first.dtype }

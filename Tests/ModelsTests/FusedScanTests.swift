@@ -74,8 +74,13 @@ private func run(_ x: FusedScanInputs, weights: Tensor,
         let x = FusedScanInputs(perChannelA: perChannelA, dtype: .float64, seed: 21, batch: 2, channels: 3, states: 4,
                                 height: 3, width: 4)
         let weights = Tensor.randn(x.u.shape, generator: Generator(seed: 22), TensorOptions(.float64))
-        for axis in [SelectiveScan.Axis.rows, .columns] {
-            let scan = { (v: [Tensor]) in Tensor.selectiveScan(v[0], dt: v[1], b: v[2], c: v[3], a: v[4], d: v[5], dim: axis.dim) }
+        // One pass along each axis, and both passes as the single op that runs them plane by plane.
+        let scans: [(String, ([Tensor]) -> Tensor)] = [
+            ("rows", { Tensor.selectiveScan($0[0], dt: $0[1], b: $0[2], c: $0[3], a: $0[4], d: $0[5], dim: 3) }),
+            ("columns", { Tensor.selectiveScan($0[0], dt: $0[1], b: $0[2], c: $0[3], a: $0[4], d: $0[5], dim: 2) }),
+            ("two passes", { Tensor.selectiveScanTwoPass($0[0], dt: $0[1], b: $0[2], c: $0[3], a: $0[4], d: $0[5]) }),
+        ]
+        for (axis, scan) in scans {
             let (_, analytic) = run(x, weights: weights) { scan([$0, $1, $2, $3, $4, $5]) }
             let h = 1e-6
             for input in 0..<6 {
@@ -96,6 +101,51 @@ private func run(_ x: FusedScanInputs, weights: Tensor,
                     #expect(Swift.abs(numeric - gradient[index]) <= 1e-6 * Swift.max(1, Swift.abs(numeric)),
                             "\(axis): d loss / d \(names[input])[\(index)]")
                 }
+            }
+        }
+    }
+
+    @Test(arguments: [DType.float32, .float64])
+    func twoPassOpEqualsTheTwoSinglePasses(dtype: DType) {
+        let x = FusedScanInputs(perChannelA: false, dtype: dtype, seed: 41, channels: 5, height: 6, width: 3)
+        let weights = Tensor.randn(x.u.shape, generator: Generator(seed: 42), TensorOptions(dtype))
+        let tolerance = dtype == .float64 ? 1e-12 : 1e-5
+        let (fused, fusedGrads) = run(x, weights: weights) {
+            Tensor.selectiveScanTwoPass($0, dt: $1, b: $2, c: $3, a: $4, d: $5)
+        }
+        let (chained, chainedGrads) = run(x, weights: weights) {
+            let rows = Tensor.selectiveScan($0, dt: $1, b: $2, c: $3, a: $4, d: $5, dim: 3)
+            return Tensor.selectiveScan(rows, dt: $1, b: $2, c: $3, a: $4, d: $5, dim: 2)
+        }
+        #expect((fused - chained).abs().max().item <= tolerance * Swift.max(1, chained.abs().max().item))
+        for (name, (g, reference)) in zip(names, zip(fusedGrads, chainedGrads)) {
+            #expect(g.shape == reference.shape, "gradient of \(name): shape")
+            let scale = Swift.max(1, reference.abs().max().item)
+            #expect((g - reference).abs().max().item <= tolerance * scale, "gradient of \(name)")
+        }
+    }
+
+    /// sum() hands backward a stride-0 gradient and a transposed loss a strided one: the op reads
+    /// either in place, with the same result as a contiguous gradient.
+    @Test func outputGradientMayHaveAnyStrides() {
+        let x = FusedScanInputs(perChannelA: true, dtype: .float64, seed: 51)
+        let scan = { (v: [Tensor]) in Tensor.selectiveScanTwoPass(v[0], dt: v[1], b: v[2], c: v[3], a: v[4], d: v[5]) }
+        func gradients(_ loss: (Tensor) -> Tensor) -> [Tensor] {
+            let leaves = x.all.map { $0.clone() }
+            for leaf in leaves { leaf.requiresGrad = true }
+            loss(scan(leaves)).backward()
+            return leaves.map { $0.grad! }
+        }
+        let weights = Tensor.randn([x.u.shape[0], x.u.shape[1], x.u.shape[3], x.u.shape[2]], generator: Generator(seed: 52),
+                                   TensorOptions(.float64))
+        let cases: [(String, (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
+            ("sum", { $0.sum() }, { ($0 * Tensor.ones(x.u.shape, TensorOptions(.float64))).sum() }),
+            ("transposed", { ($0.transposed(2, 3) * weights).sum() }, { ($0 * weights.transposed(2, 3).contiguous()).sum() }),
+        ]
+        for (label, strided, contiguous) in cases {
+            for (name, (g, reference)) in zip(names, zip(gradients(strided), gradients(contiguous))) {
+                #expect((g - reference).abs().max().item <= 1e-12 * Swift.max(1, reference.abs().max().item),
+                        "\(label): gradient of \(name)")
             }
         }
     }

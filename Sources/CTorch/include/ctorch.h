@@ -174,6 +174,11 @@ ct_error ct_foreach_lerp_(const ct_tensor *a, const ct_tensor *b, int64_t n, dou
 // dim 3 scans each row left to right, dim 2 each column top to bottom. *out: y [B,E,H,W].
 ct_error ct_selective_scan(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c, ct_tensor a,
                            ct_tensor d, int64_t dim);
+// Both passes of the MDFormer in one op: rows (dim 3), then columns (dim 2) of the rows' output, with
+// the same dt, b, c, a, d. Each (batch, channel) plane runs both passes in cache, and exp(a dt) is
+// computed once for both. Same inputs and *out as ct_selective_scan.
+ct_error ct_selective_scan_two_pass(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c, ct_tensor a,
+                                    ct_tensor d);
 
 // ---- distributed data parallel (c10d) ------------------------------------------------------------
 // One process per device. ct_dist_init joins the group through a TCPStore at master_addr:master_port

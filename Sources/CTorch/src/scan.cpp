@@ -22,18 +22,30 @@ namespace {
 
 #define CT_INLINE __attribute__((always_inline)) inline
 
-// Where one scan pass reads and writes: B planes of E channels, each an H x W plane cut into M
-// independent lines of L positions. Rows: line i is row i (positions 1 apart); columns: line i is
-// column i (positions W apart). B and C are re-laid out as [B, H*W, padded] so a pixel's N values
-// are adjacent; A as [1 or E, padded].
-struct Geometry {
-  int64_t batch = 0, channels = 0, states = 0, plane = 0;
-  int64_t padded = 0, vectors = 0; // N rounded up to whole vectors, and their count
+// Where the scan reads and writes: B planes of E channels, each an H x W plane of `plane` pixels. B
+// and C are re-laid out as [B, H*W, padded] so a pixel's N values are adjacent; A as [1 or E, padded].
+// The op runs one pass or two (rows, then columns of the rows' output, with the same dt, B, C, A, D).
+struct Pass {
+  // M independent lines of L positions. Rows: line i is row i (positions 1 apart); columns: line i is
+  // column i (positions W apart).
   int64_t lines = 0, length = 0, line_stride = 0, step_stride = 0;
-  bool shared_a = true; // A is [N] (reference variant) rather than [E, N]
 
   int64_t pixel(int64_t line, int64_t step) const { return line * line_stride + step * step_stride; }
 };
+
+struct Geometry {
+  int64_t batch = 0, channels = 0, states = 0, height = 0, width = 0, plane = 0;
+  int64_t padded = 0, vectors = 0; // N rounded up to whole vectors, and their count
+  bool shared_a = true;            // A is [N] (reference variant) rather than [E, N]
+  int passes = 1;
+  Pass pass[2];
+};
+
+// dim 3: rows; dim 2: columns.
+Pass along(int64_t dim, int64_t height, int64_t width) {
+  return dim == 3 ? Pass{height, width, width, 1} : Pass{width, height, 1, width};
+}
+
 
 // An 8-wide Cephes-style float exp in GCC vector extensions: glibc's scalar expf would dominate the
 // scan (exp(A dt) is its only transcendental work). Accurate to about 2 ulp; arguments are clamped
@@ -77,22 +89,31 @@ constexpr int64_t kMaxVectors = 64;
 CT_INLINE Vec<float> vexp(const Vec<float> &x) { return exp8(x); }
 CT_INLINE Vec<double> vexp(const Vec<double> &x) { return Vec<double>{std::exp(x[0]), std::exp(x[1]), std::exp(x[2]), std::exp(x[3])}; }
 
-template <typename T> CT_INLINE T hsum(const Vec<T> &v) {
-  T sum = 0;
-  for (int64_t i = 0; i < lanes<T>; i++) sum += v[i];
-  return sum;
+// Horizontal sums as a tree of halves (a chain of 8 scalar adds would sit on every pixel's path).
+CT_INLINE float hsum(const Vec<float> &v) {
+  typedef float V4 __attribute__((vector_size(16)));
+  const V4 quad = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  const V4 pair = quad + __builtin_shufflevector(quad, quad, 2, 3, 0, 1);
+  return pair[0] + pair[1];
+}
+CT_INLINE double hsum(const Vec<double> &v) {
+  typedef double V2 __attribute__((vector_size(16)));
+  const V2 pair = __builtin_shufflevector(v, v, 0, 1) + __builtin_shufflevector(v, v, 2, 3);
+  return pair[0] + pair[1];
 }
 
 // The kernels are compiled twice on x86-64, for the baseline ISA and for AVX2, and the loader picks
 // one (an ifunc): the shim stays portable while machines with AVX2 run 8 float lanes per instruction.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CT_CLONES __attribute__((target_clones("avx2", "default")))
+#define CT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CT_CLONES
 #endif
 
 // About 32k state updates per task: enough to amortise the scheduling, small enough to balance.
-int64_t grain(const Geometry &g) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, g.plane * g.padded)); }
+int64_t grain(const Geometry &g) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, g.passes * g.plane * g.padded));
+}
 
 // A zero-filled buffer of vectors, aligned for them. Not std::vector: its out-of-line helpers would
 // pass vector values between code built for different ISAs (see CT_CLONES).
@@ -109,9 +130,11 @@ template <typename V> struct Scratch {
   Scratch &operator=(const Scratch &) = delete;
 };
 
-// The kernels' inputs (in the layouts of `prepare`) and outputs.
+// The kernels' inputs (in the layouts of `prepare`) and outputs. gy may have any strides (sum()'s
+// backward hands in a stride-0 expanded gradient): gy_stride is [B, E, H, W] in elements.
 template <typename T> struct Buffers {
   const T *u = nullptr, *dt = nullptr, *bt = nullptr, *ct = nullptr, *a = nullptr, *d = nullptr, *gy = nullptr;
+  int64_t gy_stride[4] = {0, 0, 0, 0};
   T *y = nullptr, *gu = nullptr, *gdt = nullptr, *gbt = nullptr, *gct = nullptr;
 };
 
@@ -121,135 +144,212 @@ struct Totals {
   std::vector<double> ga, gd;
 };
 
-// Forward over the (batch, channel) tasks begin..<end.
-template <typename T> CT_INLINE void forward_tasks(const Geometry &g, const Buffers<T> &x, int64_t begin, int64_t end) {
+// What one pass reads for one (batch, channel) plane besides its input: the step sizes, B and C at
+// every pixel, A, and D.
+template <typename T> struct Plane {
+  const T *dt;
+  const Vec<T> *b, *c, *a;
+  T skip;
+};
+
+// One pass over a plane: for every line, s := 0, then s = exp(A dt) s + dt x B, y = Σ C s + D x.
+// kDecay: compute exp(A dt) and store it at `decay` (else read it there: both passes share dt).
+// kStates: keep the state after every pixel at `states`. kOutput: write y to `out`.
+template <typename T, bool kDecay, bool kStates, bool kOutput>
+CT_INLINE void forward_pass(const Pass &pass, int64_t nv, const Plane<T> &x, const T *in, T *out, Vec<T> *decay,
+                            Vec<T> *states) {
   using V = Vec<T>;
-  const T *u = x.u, *dt = x.dt, *bt = x.bt, *ct = x.ct, *a = x.a, *d = x.d;
-  T *y = x.y;
-  const int64_t nv = g.vectors;
-  {
-    const V zero = {};
-    V state[kMaxVectors];
-    for (int64_t k = begin; k < end; k++) {
-      const int64_t bi = k / g.channels, e = k % g.channels;
-      const T *uk = u + k * g.plane, *dk = dt + k * g.plane;
-      const V *bk = reinterpret_cast<const V *>(bt + bi * g.plane * g.padded);
-      const V *ck = reinterpret_cast<const V *>(ct + bi * g.plane * g.padded);
-      const V *ak = reinterpret_cast<const V *>(a + (g.shared_a ? 0 : e * g.padded));
-      const T skip = d[e];
-      T *yk = y + k * g.plane;
-      for (int64_t line = 0; line < g.lines; line++) {
-        for (int64_t v = 0; v < nv; v++) state[v] = zero;
-        for (int64_t j = 0; j < g.length; j++) {
-          const int64_t p = g.pixel(line, j);
-          const T step = dk[p], input = uk[p], drive = step * input;
-          const V *bp = bk + p * nv, *cp = ck + p * nv;
-          V out = zero;
-          for (int64_t v = 0; v < nv; v++) {
-            state[v] = vexp(ak[v] * step) * state[v] + drive * bp[v];
-            out += cp[v] * state[v];
-          }
-          yk[p] = hsum<T>(out) + skip * input;
+  const V zero = {};
+  V state[kMaxVectors];
+  for (int64_t line = 0; line < pass.lines; line++) {
+    for (int64_t v = 0; v < nv; v++) state[v] = zero;
+    for (int64_t j = 0; j < pass.length; j++) {
+      const int64_t p = pass.pixel(line, j);
+      const T step = x.dt[p], input = in[p], drive = step * input;
+      const V *bp = x.b + p * nv, *cp = x.c + p * nv;
+      V *dp = decay + p * nv, *sp = kStates ? states + p * nv : nullptr;
+      V sum = zero;
+      #pragma GCC unroll 8
+      for (int64_t v = 0; v < nv; v++) {
+        V dv;
+        if constexpr (kDecay) {
+          dv = vexp(x.a[v] * step);
+          dp[v] = dv;
+        } else {
+          dv = dp[v];
         }
+        state[v] = dv * state[v] + drive * bp[v];
+        if constexpr (kStates) sp[v] = state[v];
+        if constexpr (kOutput) sum += cp[v] * state[v];
       }
+      if constexpr (kOutput) out[p] = hsum(sum) + x.skip * input;
     }
   }
 }
 
-// Reverse-time recursion per line: with ḡ_j the adjoint of the state after position j,
-//   ḡ_j = gy_j C_j + exp(A dt_{j+1}) ḡ_{j+1},
-// and every input's gradient is a local function of ḡ_j, the state before j and the inputs at j.
-// The line's states and decays are recomputed first (L x N values, in cache), nothing is saved.
-// B, C, D and A are shared across channels (or batch), so each task sums its share locally and
-// adds it to the totals once, under a lock.
-template <typename T>
+// The reverse-time recursion of one pass over a plane, with ḡ_j the adjoint of the state after
+// position j of a line:  ḡ_j = gy_j C_j + exp(A dt_{j+1}) ḡ_{j+1}.
+// Every input's gradient is a local function of ḡ_j, the state before j and the inputs at j. Needs
+// the pass's decays and states (`forward_pass`). Writes gin (the gradient of the pass's input) and
+// gdt (adds to it when kAddStep); adds to gb, gc (this plane's batch), ga and gd.
+template <typename T, bool kAddStep>
+CT_INLINE void backward_pass(const Pass &pass, int64_t nv, const Plane<T> &x, const T *in, const T *gy,
+                             const Vec<T> *decay, const Vec<T> *states, T *gin, T *gdt, Vec<T> *gb, Vec<T> *gc,
+                             Vec<T> *ga, double &gd) {
+  using V = Vec<T>;
+  const V zero = {};
+  V adjoint[kMaxVectors];
+  double gd_sum = 0;
+  for (int64_t line = 0; line < pass.lines; line++) {
+    for (int64_t v = 0; v < nv; v++) adjoint[v] = zero;
+    for (int64_t j = pass.length - 1; j >= 0; j--) {
+      const int64_t p = pass.pixel(line, j);
+      const T out = gy[p], step = x.dt[p], input = in[p], drive = step * input;
+      const V *bp = x.b + p * nv, *cp = x.c + p * nv;
+      const V *sp = states + p * nv, *dp = decay + p * nv;
+      const V *before = j ? states + (p - pass.step_stride) * nv : sp; // read only when j > 0
+      V *gbp = gb + p * nv, *gcp = gc + p * nv;
+      V through_b = zero, through_decay = zero;
+      #pragma GCC unroll 8
+      for (int64_t v = 0; v < nv; v++) {
+        const V adj = adjoint[v] + out * cp[v];                    // ḡ_j
+        const V previous = j ? before[v] : zero;                   // s_{j-1}
+        const V via_decay = adj * dp[v] * previous;                // d/d(A dt) of exp(A dt) s_{j-1}
+        gcp[v] += out * sp[v];
+        gbp[v] += adj * drive;
+        through_b += adj * bp[v];
+        through_decay += via_decay * x.a[v];
+        ga[v] += via_decay * step;
+        adjoint[v] = adj * dp[v];                                   // carried to s_{j-1}
+      }
+      const T b_sum = hsum(through_b);
+      gin[p] = out * x.skip + b_sum * step;
+      const T g_step = hsum(through_decay) + b_sum * input;
+      gdt[p] = kAddStep ? gdt[p] + g_step : g_step;
+      gd_sum += double(out) * double(input);
+    }
+  }
+  gd += gd_sum;
+}
+
+// This task's (batch, channel) plane.
+template <typename T> CT_INLINE Plane<T> plane_of(const Geometry &g, const Buffers<T> &x, int64_t k) {
+  using V = Vec<T>;
+  const int64_t bi = k / g.channels, e = k % g.channels;
+  return {x.dt + k * g.plane, reinterpret_cast<const V *>(x.bt + bi * g.plane * g.padded),
+          reinterpret_cast<const V *>(x.ct + bi * g.plane * g.padded),
+          reinterpret_cast<const V *>(x.a + (g.shared_a ? 0 : e * g.padded)), x.d[e]};
+}
+
+// Forward over the (batch, channel) tasks begin..<end: each plane's passes run one after the other
+// in cache (the decays of the first pass serve the second).
+// kVectors: the vectors per state when known at compile time (then the inner loops unroll and the state
+// stays in registers), 0 when not.
+template <typename T, int kVectors>
+CT_INLINE void forward_tasks(const Geometry &g, const Buffers<T> &x, int64_t begin, int64_t end) {
+  using V = Vec<T>;
+  const int64_t nv = kVectors ? kVectors : g.vectors;
+  Scratch<V> decay(g.plane * nv);
+  Scratch<T> middle(g.plane);
+  for (int64_t k = begin; k < end; k++) {
+    const Plane<T> plane = plane_of(g, x, k);
+    const T *uk = x.u + k * g.plane;
+    T *yk = x.y + k * g.plane;
+    if (g.passes == 1) {
+      forward_pass<T, true, false, true>(g.pass[0], nv, plane, uk, yk, decay.data, nullptr);
+    } else {
+      forward_pass<T, true, false, true>(g.pass[0], nv, plane, uk, middle.data, decay.data, nullptr);
+      forward_pass<T, false, false, true>(g.pass[1], nv, plane, middle.data, yk, decay.data, nullptr);
+    }
+  }
+}
+
+// Backward over the tasks begin..<end. Each plane's decays, states and (for two passes) the first
+// pass's output are recomputed in cache, nothing is saved by the forward. B, C, D and A are shared
+// across channels (or batch), so each task range sums its share locally and adds it to the totals
+// once, under a lock.
+template <typename T, int kVectors>
 CT_INLINE void backward_tasks(const Geometry &g, const Buffers<T> &x, Totals &totals, int64_t begin, int64_t end) {
   using V = Vec<T>;
-  const T *u = x.u, *dt = x.dt, *bt = x.bt, *ct = x.ct, *a = x.a, *d = x.d, *gy = x.gy;
-  T *gu = x.gu, *gdt = x.gdt, *gbt = x.gbt, *gct = x.gct;
-  const int64_t nv = g.vectors, padded = g.padded;
+  const int64_t nv = kVectors ? kVectors : g.vectors, padded = g.padded, plane_size = g.plane;
   const int64_t a_size = static_cast<int64_t>(totals.ga.size());
-  {
-    const V zero = {};
-    const int64_t b_first = begin / g.channels, b_count = (end - 1) / g.channels - b_first + 1;
-    Scratch<V> gb_local(b_count * g.plane * nv), gc_local(b_count * g.plane * nv);
-    Scratch<V> states(g.length * nv), decay(g.length * nv);
-    std::vector<double> ga_local(a_size, 0.0), gd_local(g.channels, 0.0);
-    V adjoint[kMaxVectors], ga_sum[kMaxVectors];
-    for (int64_t k = begin; k < end; k++) {
-      const int64_t bi = k / g.channels, e = k % g.channels;
-      const T *uk = u + k * g.plane, *dk = dt + k * g.plane, *gyk = gy + k * g.plane;
-      const V *bk = reinterpret_cast<const V *>(bt + bi * g.plane * padded);
-      const V *ck = reinterpret_cast<const V *>(ct + bi * g.plane * padded);
-      const V *ak = reinterpret_cast<const V *>(a + (g.shared_a ? 0 : e * padded));
-      V *gbk = gb_local.data + (bi - b_first) * g.plane * nv, *gck = gc_local.data + (bi - b_first) * g.plane * nv;
-      const T skip = d[e];
-      T *guk = gu + k * g.plane, *gdtk = gdt + k * g.plane;
-      double gd_sum = 0;
-      for (int64_t v = 0; v < nv; v++) ga_sum[v] = zero;
-      for (int64_t line = 0; line < g.lines; line++) {
-        for (int64_t j = 0; j < g.length; j++) {
-          const int64_t p = g.pixel(line, j);
-          const T step = dk[p], drive = step * uk[p];
-          const V *bp = bk + p * nv;
-          V *sj = states.data + j * nv, *dj = decay.data + j * nv;
-          for (int64_t v = 0; v < nv; v++) {
-            dj[v] = vexp(ak[v] * step);
-            sj[v] = (j ? dj[v] * sj[v - nv] : zero) + drive * bp[v];
-          }
-        }
-        for (int64_t v = 0; v < nv; v++) adjoint[v] = zero;
-        for (int64_t j = g.length - 1; j >= 0; j--) {
-          const int64_t p = g.pixel(line, j);
-          const T out = gyk[p], step = dk[p], input = uk[p], drive = step * input;
-          const V *bp = bk + p * nv, *cp = ck + p * nv;
-          const V *sj = states.data + j * nv, *dj = decay.data + j * nv;
-          V *gbp = gbk + p * nv, *gcp = gck + p * nv;
-          V through_b = zero, through_decay = zero;
-          for (int64_t v = 0; v < nv; v++) {
-            const V adj = adjoint[v] + out * cp[v];                  // ḡ_j
-            const V before = j ? sj[v - nv] : zero;                  // s_{j-1}
-            const V via_decay = adj * dj[v] * before;                // d/d(A dt) of exp(A dt) s_{j-1}
-            gcp[v] += out * sj[v];
-            gbp[v] += adj * drive;
-            through_b += adj * bp[v];
-            through_decay += via_decay * ak[v];
-            ga_sum[v] += via_decay * step;
-            adjoint[v] = adj * dj[v];                                 // carried to s_{j-1}
-          }
-          const T b_sum = hsum<T>(through_b);
-          guk[p] = out * skip + b_sum * step;
-          gdtk[p] = hsum<T>(through_decay) + b_sum * input;
-          gd_sum += double(out) * double(input);
-        }
-      }
-      gd_local[e] += gd_sum;
-      double *gak = ga_local.data() + (g.shared_a ? 0 : e * padded);
-      for (int64_t v = 0; v < nv; v++)
-        for (int64_t lane = 0; lane < lanes<T>; lane++) gak[v * lanes<T> + lane] += double(ga_sum[v][lane]);
+  const int64_t b_first = begin / g.channels, b_count = (end - 1) / g.channels - b_first + 1;
+  Scratch<V> gb_local(b_count * plane_size * nv), gc_local(b_count * plane_size * nv);
+  Scratch<V> decay(plane_size * nv), states(g.passes * plane_size * nv);
+  Scratch<T> middle(plane_size), g_middle(plane_size), gy(plane_size);
+  std::vector<double> ga_local(a_size, 0.0), gd_local(g.channels, 0.0);
+  V ga_sum[kMaxVectors];
+  for (int64_t k = begin; k < end; k++) {
+    const int64_t bi = k / g.channels, e = k % g.channels;
+    const Plane<T> plane = plane_of(g, x, k);
+    const T *uk = x.u + k * plane_size;
+    T *guk = x.gu + k * plane_size, *gdtk = x.gdt + k * plane_size;
+    V *gbk = gb_local.data + (bi - b_first) * plane_size * nv, *gck = gc_local.data + (bi - b_first) * plane_size * nv;
+    // This plane's output gradient, gathered from whatever strides it has.
+    const T *gyk = x.gy + bi * x.gy_stride[0] + e * x.gy_stride[1];
+    for (int64_t h = 0, p = 0; h < g.height; h++)
+      for (int64_t w = 0; w < g.width; w++, p++) gy.data[p] = gyk[h * x.gy_stride[2] + w * x.gy_stride[3]];
+    for (int64_t v = 0; v < nv; v++) ga_sum[v] = V{};
+    double gd_sum = 0;
+    if (g.passes == 1) {
+      forward_pass<T, true, true, false>(g.pass[0], nv, plane, uk, nullptr, decay.data, states.data);
+      backward_pass<T, false>(g.pass[0], nv, plane, uk, gy.data, decay.data, states.data, guk, gdtk, gbk, gck,
+                              ga_sum, gd_sum);
+    } else {
+      V *first = states.data, *second = states.data + plane_size * nv;
+      forward_pass<T, true, true, true>(g.pass[0], nv, plane, uk, middle.data, decay.data, first);
+      forward_pass<T, false, true, false>(g.pass[1], nv, plane, middle.data, nullptr, decay.data, second);
+      backward_pass<T, false>(g.pass[1], nv, plane, middle.data, gy.data, decay.data, second, g_middle.data, gdtk,
+                              gbk, gck, ga_sum, gd_sum);
+      backward_pass<T, true>(g.pass[0], nv, plane, uk, g_middle.data, decay.data, first, guk, gdtk, gbk, gck,
+                             ga_sum, gd_sum);
     }
-    std::lock_guard<std::mutex> lock(totals.merge);
-    V *gb_all = reinterpret_cast<V *>(gbt) + b_first * g.plane * nv, *gc_all = reinterpret_cast<V *>(gct) + b_first * g.plane * nv;
-    for (int64_t i = 0; i < b_count * g.plane * nv; i++) {
-      gb_all[i] += gb_local.data[i];
-      gc_all[i] += gc_local.data[i];
-    }
-    for (int64_t i = 0; i < a_size; i++) totals.ga[i] += ga_local[i];
-    for (int64_t i = 0; i < g.channels; i++) totals.gd[i] += gd_local[i];
+    gd_local[e] += gd_sum;
+    double *gak = ga_local.data() + (g.shared_a ? 0 : e * padded);
+    for (int64_t v = 0; v < nv; v++)
+      for (int64_t lane = 0; lane < lanes<T>; lane++) gak[v * lanes<T> + lane] += double(ga_sum[v][lane]);
+  }
+  std::lock_guard<std::mutex> lock(totals.merge);
+  V *gb_all = reinterpret_cast<V *>(x.gbt) + b_first * plane_size * nv;
+  V *gc_all = reinterpret_cast<V *>(x.gct) + b_first * plane_size * nv;
+  for (int64_t i = 0; i < b_count * plane_size * nv; i++) {
+    gb_all[i] += gb_local.data[i];
+    gc_all[i] += gc_local.data[i];
+  }
+  for (int64_t i = 0; i < a_size; i++) totals.ga[i] += ga_local[i];
+  for (int64_t i = 0; i < g.channels; i++) totals.gd[i] += gd_local[i];
+}
+
+// The model's 16 states are 2 vectors of floats or 4 of doubles.
+template <typename T> CT_INLINE void forward_any(const Geometry &g, const Buffers<T> &x, int64_t begin, int64_t end) {
+  switch (g.vectors) {
+  case 1: return forward_tasks<T, 1>(g, x, begin, end);
+  case 2: return forward_tasks<T, 2>(g, x, begin, end);
+  case 4: return forward_tasks<T, 4>(g, x, begin, end);
+  default: return forward_tasks<T, 0>(g, x, begin, end);
+  }
+}
+template <typename T>
+CT_INLINE void backward_any(const Geometry &g, const Buffers<T> &x, Totals &totals, int64_t begin, int64_t end) {
+  switch (g.vectors) {
+  case 1: return backward_tasks<T, 1>(g, x, totals, begin, end);
+  case 2: return backward_tasks<T, 2>(g, x, totals, begin, end);
+  case 4: return backward_tasks<T, 4>(g, x, totals, begin, end);
+  default: return backward_tasks<T, 0>(g, x, totals, begin, end);
   }
 }
 
 CT_CLONES void forward_clone(const Geometry &g, const Buffers<float> &x, int64_t begin, int64_t end) {
-  forward_tasks(g, x, begin, end);
+  forward_any(g, x, begin, end);
 }
 CT_CLONES void forward_clone(const Geometry &g, const Buffers<double> &x, int64_t begin, int64_t end) {
-  forward_tasks(g, x, begin, end);
+  forward_any(g, x, begin, end);
 }
 CT_CLONES void backward_clone(const Geometry &g, const Buffers<float> &x, Totals &totals, int64_t begin, int64_t end) {
-  backward_tasks(g, x, totals, begin, end);
+  backward_any(g, x, totals, begin, end);
 }
 CT_CLONES void backward_clone(const Geometry &g, const Buffers<double> &x, Totals &totals, int64_t begin, int64_t end) {
-  backward_tasks(g, x, totals, begin, end);
+  backward_any(g, x, totals, begin, end);
 }
 
 template <typename T> void scan_forward(const Geometry &g, const Buffers<T> &x) {
@@ -270,8 +370,27 @@ template <typename T> void scan_backward(const Geometry &g, const Buffers<T> &x,
   for (int64_t i = 0; i < g.channels; i++) gd[i] = T(totals.gd[i]);
 }
 
+// The geometry of u [B,E,H,W] with N states; dim 3: rows, 2: columns, -1: rows, then columns.
+Geometry geometry(const at::Tensor &u, int64_t states, bool shared_a, int64_t dim) {
+  Geometry g;
+  g.batch = u.size(0), g.channels = u.size(1), g.height = u.size(2), g.width = u.size(3);
+  g.plane = g.height * g.width;
+  g.states = states;
+  g.shared_a = shared_a;
+  if (dim == -1) {
+    g.passes = 2, g.pass[0] = along(3, g.height, g.width), g.pass[1] = along(2, g.height, g.width);
+  } else {
+    g.passes = 1, g.pass[0] = along(dim, g.height, g.width);
+  }
+  const int64_t width_lanes = kVectorBytes / static_cast<int64_t>(u.element_size());
+  g.vectors = (g.states + width_lanes - 1) / width_lanes;
+  g.padded = g.vectors * width_lanes;
+  return g;
+}
+
 // Checks the shapes and makes the layouts the kernels read: u, dt [B,E,H,W] contiguous; B, C as
-// [B, H*W, padded] and A as [1 or E, padded], zero-padded; D contiguous.
+// [B, H*W, padded] and A as [1 or E, padded], zero-padded; D contiguous. dim: 3 rows, 2 columns,
+// -1 both (rows, then columns).
 struct Prepared {
   Geometry g;
   at::Tensor u, dt, bt, ct, a, d;
@@ -279,7 +398,8 @@ struct Prepared {
 
 Prepared prepare(const at::Tensor &u, const at::Tensor &dt, const at::Tensor &b, const at::Tensor &c,
                  const at::Tensor &a, const at::Tensor &d, int64_t dim) {
-  TORCH_CHECK(dim == 2 || dim == 3, "selective_scan: dim must be 2 (columns) or 3 (rows), got ", dim);
+  TORCH_CHECK(dim == 2 || dim == 3 || dim == -1,
+              "selective_scan: dim must be 2 (columns), 3 (rows) or -1 (rows, then columns), got ", dim);
   TORCH_CHECK(u.dim() == 4 && b.dim() == 4, "selective_scan: u and b must be [B,E,H,W] and [B,N,H,W]");
   const auto type = u.scalar_type();
   TORCH_CHECK(type == at::kFloat || type == at::kDouble, "selective_scan: float32 or float64 only, got ", type);
@@ -287,29 +407,16 @@ Prepared prepare(const at::Tensor &u, const at::Tensor &dt, const at::Tensor &b,
     TORCH_CHECK(t->scalar_type() == type, "selective_scan: all inputs must have u's dtype");
     TORCH_CHECK(t->device().is_cpu(), "selective_scan: CPU tensors only");
   }
-  Geometry g;
-  g.batch = u.size(0);
-  g.channels = u.size(1);
-  g.states = b.size(1);
-  const int64_t height = u.size(2), width = u.size(3);
-  g.plane = height * width;
+  const Geometry g = geometry(u, b.size(1), a.dim() == 1, dim);
+  const int64_t height = g.height, width = g.width;
   TORCH_CHECK(dt.sizes() == u.sizes(), "selective_scan: dt must have u's shape");
   TORCH_CHECK(b.sizes() == at::IntArrayRef({g.batch, g.states, height, width}) && c.sizes() == b.sizes(),
               "selective_scan: b and c must be [B,N,H,W] matching u");
   TORCH_CHECK(d.dim() == 1 && d.size(0) == g.channels, "selective_scan: d must be [E]");
-  g.shared_a = a.dim() == 1;
   TORCH_CHECK((a.dim() == 1 && a.size(0) == g.states) ||
                   (a.dim() == 2 && a.size(0) == g.channels && a.size(1) == g.states),
               "selective_scan: a must be [N] or [E,N]");
-  if (dim == 3) {
-    g.lines = height, g.length = width, g.line_stride = width, g.step_stride = 1;
-  } else {
-    g.lines = width, g.length = height, g.line_stride = 1, g.step_stride = width;
-  }
-  const int64_t width_lanes = kVectorBytes / static_cast<int64_t>(u.element_size());
-  g.vectors = (g.states + width_lanes - 1) / width_lanes;
-  g.padded = g.vectors * width_lanes;
-  TORCH_CHECK(g.vectors <= kMaxVectors, "selective_scan: at most ", kMaxVectors * width_lanes, " states");
+  TORCH_CHECK(g.vectors <= kMaxVectors, "selective_scan: at most ", kMaxVectors * kVectorBytes / static_cast<int64_t>(u.element_size()), " states");
   auto pixel_major = [&](const at::Tensor &t) {
     at::Tensor out = at::zeros({g.batch, height, width, g.padded}, u.options());
     out.narrow(3, 0, g.states).copy_(t.permute({0, 2, 3, 1}));
@@ -339,33 +446,38 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
       buffers.y = y.data_ptr<scalar_t>();
       scan_forward(x.g, buffers);
     });
-    ctx->save_for_backward({u, dt, b, c, a, d});
+    // The kernels' layouts are kept (B and C re-laid out are small), so backward does not redo them.
+    ctx->save_for_backward({x.u, x.dt, x.bt, x.ct, x.a, x.d});
     ctx->saved_data["dim"] = dim;
+    ctx->saved_data["states"] = x.g.states;
+    ctx->saved_data["a_shape"] = a.sizes().vec();
     return y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
                                                  torch::autograd::variable_list outputs) {
     auto saved = ctx->get_saved_variables();
-    Prepared x = prepare(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], ctx->saved_data["dim"].toInt());
-    const Geometry &g = x.g;
-    // sum().backward() hands in an expanded (stride 0) gradient: materialise it.
-    at::Tensor gy = outputs[0].to(x.u.scalar_type()).contiguous();
+    const std::vector<int64_t> a_shape = ctx->saved_data["a_shape"].toIntVector();
+    const Geometry g = geometry(saved[0], ctx->saved_data["states"].toInt(), a_shape.size() == 1,
+                                ctx->saved_data["dim"].toInt());
+    const Prepared x{g, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]};
+    at::Tensor gy = outputs[0].to(x.u.scalar_type());
+    TORCH_CHECK(gy.sizes() == x.u.sizes(), "selective_scan: the output gradient must have the output's shape");
     at::Tensor gu = at::empty_like(x.u), gdt = at::empty_like(x.dt);
     at::Tensor gbt = at::empty_like(x.bt), gct = at::empty_like(x.ct);
     at::Tensor ga = at::empty_like(x.a), gd = at::empty_like(x.d); // ga: [1 or E, padded]
     AT_DISPATCH_FLOATING_TYPES(x.u.scalar_type(), "selective_scan_backward", [&] {
       Buffers<scalar_t> buffers = inputs<scalar_t>(x);
       buffers.gy = gy.data_ptr<scalar_t>();
+      for (int i = 0; i < 4; i++) buffers.gy_stride[i] = gy.stride(i);
       buffers.gu = gu.data_ptr<scalar_t>(), buffers.gdt = gdt.data_ptr<scalar_t>();
       buffers.gbt = gbt.data_ptr<scalar_t>(), buffers.gct = gct.data_ptr<scalar_t>();
       scan_backward(g, buffers, ga.data_ptr<scalar_t>(), gd.data_ptr<scalar_t>());
     });
-    const int64_t height = x.u.size(2), width = x.u.size(3);
     auto channel_major = [&](const at::Tensor &t) {
-      return t.view({g.batch, height, width, g.padded}).narrow(3, 0, g.states).permute({0, 3, 1, 2}).contiguous();
+      return t.view({g.batch, g.height, g.width, g.padded}).narrow(3, 0, g.states).permute({0, 3, 1, 2}).contiguous();
     };
-    at::Tensor ga_real = ga.narrow(1, 0, g.states).reshape(saved[4].sizes()).contiguous();
+    at::Tensor ga_real = ga.narrow(1, 0, g.states).reshape(a_shape).contiguous();
     return {gu, gdt, channel_major(gbt), channel_major(gct), ga_real, gd, at::Tensor()};
   }
 };
@@ -375,7 +487,16 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
 extern "C" ct_error ct_selective_scan(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c,
                                       ct_tensor a, ct_tensor d, int64_t dim) {
   return ctorch::guarded([&] {
+    TORCH_CHECK(dim == 2 || dim == 3, "selective_scan: dim must be 2 (columns) or 3 (rows), got ", dim);
     *out = ctorch::wrap(SelectiveScanFunction::apply(ctorch::T(u), ctorch::T(dt), ctorch::T(b), ctorch::T(c),
                                                      ctorch::T(a), ctorch::T(d), dim));
+  });
+}
+
+extern "C" ct_error ct_selective_scan_two_pass(ct_tensor *out, ct_tensor u, ct_tensor dt, ct_tensor b, ct_tensor c,
+                                               ct_tensor a, ct_tensor d) {
+  return ctorch::guarded([&] {
+    *out = ctorch::wrap(SelectiveScanFunction::apply(ctorch::T(u), ctorch::T(dt), ctorch::T(b), ctorch::T(c),
+                                                     ctorch::T(a), ctorch::T(d), -1));
   });
 }
