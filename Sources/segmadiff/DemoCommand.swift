@@ -10,7 +10,7 @@ struct Demo: ParsableCommand {
         discussion: """
         Data: axial slices of the Colin27 T1 MRI with the AAL atlas grouped into cortex, deep grey \
         matter and cerebellum (Debian's mricron-data, installed when missing and running as root); \
-        without it, a synthetic head phantom. About 8 minutes on 2 CPU cores.
+        without it, a synthetic head phantom. About 7 minutes on 2 CPU cores.
         """)
 
     @Option(name: .customLong("output_dir"), help: "Folder for the data, the model and every result.")

@@ -6,13 +6,16 @@
 # samples (higher: more faithful), FID/KID on the segmenter's features and the intensity-histogram
 # distance to the real test images (lower: closer to real).
 #
-#   scripts/experiments/mask-guidance.sh [OUTPUT]        (about 12 minutes on 2 CPU cores)
+#   scripts/experiments/mask-guidance.sh [OUTPUT [DEMO FLAGS...]]   (about 12 minutes on 2 CPU cores)
+#
+# e.g. `scripts/experiments/mask-guidance.sh phantom-guidance --phantom` on the synthetic phantom.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s build >/dev/null
 bin=$(swift build -c release --show-bin-path)/segmadiff
 out=${1:-mask-guidance}
-"$bin" demo --output_dir "$out" --cfg_p_uncond 0.2
+shift || true
+"$bin" demo --output_dir "$out" --cfg_p_uncond 0.2 "$@"
 
 data=$out/data; model=$out/model
 count=$(( 2 * $(ls "$data/images/test" | wc -l) ))
