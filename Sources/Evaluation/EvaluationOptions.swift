@@ -44,6 +44,8 @@ public struct EvaluationOptions: Sendable {
     public var maskRemoval: Bool
     /// `--guidance_scale` w: ε̂ = (1 + w)·ε̂(x, mask) − w·ε̂(x, blank); 0 is plain conditioning.
     public var guidanceScale: Double
+    /// `--guidance_rescale` φ: pulls the guided prediction's spread back to the guided-only one's.
+    public var guidanceRescale: Double
     /// `--translate` (eval) and `segmadiff translate`: the strength S in [0, 1]; nil samples from noise.
     public var translationStrength: Double?
     /// `segmadiff translate --images DIR`: the images to translate, paired with `--masks` by name.
@@ -56,7 +58,7 @@ public struct EvaluationOptions: Sendable {
                 classesFlag: Int? = nil, imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
                 sampler: SamplerChoice? = nil, fallbackSampler: SamplerChoice = .ddpm, inferenceSteps: Int? = nil,
                 seed: UInt64 = 0, device: Device = .cpu, ablation: Bool = false, blankMask: Bool = false,
-                maskRemoval: Bool = false, guidanceScale: Double = 0, translationStrength: Double? = nil,
+                maskRemoval: Bool = false, guidanceScale: Double = 0, guidanceRescale: Double = 0, translationStrength: Double? = nil,
                 translationImages: String? = nil, commandLine: [String] = []) {
         self.checkpointDirectory = checkpointDirectory
         self.outputDirectory = outputDirectory
@@ -77,6 +79,7 @@ public struct EvaluationOptions: Sendable {
         self.blankMask = blankMask
         self.maskRemoval = maskRemoval
         self.guidanceScale = guidanceScale
+        self.guidanceRescale = guidanceRescale
         self.translationStrength = translationStrength
         self.translationImages = translationImages
         self.commandLine = commandLine

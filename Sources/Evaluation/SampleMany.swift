@@ -45,7 +45,10 @@ public enum SampleMany {
             "seed_note": "each image's x_T comes from its own seed; DDPM step noise from the batch's (fixed windows of batch_size images)",
         ])
         // Recorded only when on, so that folders written before guidance existed still resume.
-        if sampling.guidance != nil { manifest.settings["guidance_scale"] = options.guidanceScale }
+        if let guidance = sampling.guidance {
+            manifest.settings["guidance_scale"] = guidance.scale
+            if guidance.rescale > 0 { manifest.settings["guidance_rescale"] = guidance.rescale }
+        }
         if let saved = try SampleManifest.savedSettings(in: folder, keys: manifest.settings.keys),
            let change = manifest.difference(from: saved) {
             throw UsageError("\(folder.path) holds images made with other settings (\(change)); use another --output_dir, or remove the folder to start again")

@@ -23,7 +23,7 @@ public struct SamplingRun {
         device = options.device
         imageSize = data.imageSize
         guidance = model.guided && options.guidanceScale != 0
-            ? MaskGuidance(scale: options.guidanceScale, blank: Self.blankMask(model, data: data)) : nil
+            ? MaskGuidance(scale: options.guidanceScale, blank: Self.blankMask(model, data: data), rescale: options.guidanceRescale) : nil
         if guidance != nil, (model.card.cfgPUncond ?? 0) == 0 {
             FileHandle.standardError.write(Data("segmadiff: note: \(model.folder.path) was not trained with --cfg_p_uncond, so its prediction for the blank mask (the other half of --guidance_scale) is learnt only from mask ablation, if at all\n".utf8))
         }

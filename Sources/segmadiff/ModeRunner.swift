@@ -109,7 +109,7 @@ struct ModeRunner {
             evalBatchSize: options.evalBatchSize, sampleCount: options.evalSampleSize, sampler: options.sampler,
             fallbackSampler: SamplerChoice(options.modelType == .ddim ? .ddim : .ddpm), inferenceSteps: options.numInferenceSteps,
             seed: options.seed, device: device, ablation: options.useAblatedSegmentations, blankMask: options.evalBlankMask,
-            maskRemoval: options.evalMaskRemoval, guidanceScale: options.guidanceScale,
+            maskRemoval: options.evalMaskRemoval, guidanceScale: options.guidanceScale, guidanceRescale: options.guidanceRescale,
             translationStrength: options.translate || translationImages != nil ? options.transNoiseLevel : nil,
             translationImages: translationImages, commandLine: CommandLine.arguments)
     }

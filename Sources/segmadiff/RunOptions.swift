@@ -61,6 +61,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("guidance_scale"), help: "Sampling: mask guidance strength w, eps = (1 + w) eps(x, mask) - w eps(x, blank); 0 is plain conditioning. Best with a model trained with --cfg_p_uncond.")
     var guidanceScale = 0.0
 
+    @Option(name: .customLong("guidance_rescale"), help: "With --guidance_scale: phi in [0, 1] pulls each guided prediction back to the spread of the plain conditional one (0.7 is usual), against over-exposed images at large scales.")
+    var guidanceRescale = 0.0
+
     @Flag(name: .customLong("translate"), help: "eval: translate the test images under their masks instead of sampling from noise (strength --trans_noise_level).")
     var translate = false
 
@@ -178,6 +181,9 @@ struct RunOptions: ParsableArguments {
         guard (0..<1).contains(cfgPUncond) else { throw ValidationError("--cfg_p_uncond must be in [0, 1) (got \(cfgPUncond))") }
         guard guidanceScale.isFinite, guidanceScale >= 0 else {
             throw ValidationError("--guidance_scale must be 0 or more (got \(guidanceScale)); 0 is plain mask conditioning")
+        }
+        guard (0...1).contains(guidanceRescale) else {
+            throw ValidationError("--guidance_rescale must be in [0, 1] (got \(guidanceRescale))")
         }
         guard (0...1).contains(transNoiseLevel) else {
             throw ValidationError("--trans_noise_level (--strength) must be in [0, 1] (got \(transNoiseLevel))")

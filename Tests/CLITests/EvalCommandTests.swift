@@ -85,10 +85,10 @@ import Training
         #expect(exists("guided/samples/-001.png") && exists("guided/mask_removal.png"))
         #expect(eval.stderr.contains("not trained with --cfg_p_uncond"), "\(eval.stderr)")
         let many = try SegMaDiffBinary.run(seedFlags(["--mode", "eval_many", "--eval_sample_size", "2", "--sampler", "dpmpp",
-                                                      "--guidance_scale", "2", "--output_dir", "guided", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
+                                                      "--guidance_scale", "2", "--guidance_rescale", "0.7", "--output_dir", "guided", "--checkpoint_dir", Self.seedFolder]), in: scratch.url)
         #expect(many.status == 0, "\(many.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent("guided/samples_many_2/manifest.json"))) as! [String: Any]
-        #expect(manifest["guidance_scale"] as? Double == 2)
+        #expect(manifest["guidance_scale"] as? Double == 2 && manifest["guidance_rescale"] as? Double == 0.7)
     }
 
     func pixels(_ path: String) throws -> [UInt8] {

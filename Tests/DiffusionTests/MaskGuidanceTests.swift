@@ -40,6 +40,20 @@ import Torch
         #expect(maxDifference(batched, MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3)) == 0)
     }
 
+    /// φ = 1 gives each sample the spread of its guided-only prediction; φ between mixes linearly.
+    @Test func rescaleMatchesTheGuidedOnlySpread() {
+        let guided = Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 8))
+        let unguided = Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 9)) * 0.5
+        let plain = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3)
+        let full = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 1)
+        let dims = [1, 2, 3]
+        #expect(maxDifference(full.std(dims: dims), guided.std(dims: dims)) < 1e-5)
+        #expect(maxDifference(full * plain.std(dims: dims, keepDim: true) / guided.std(dims: dims, keepDim: true), plain) < 1e-5)
+        let half = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 0.5)
+        #expect(maxDifference(half, (full + plain) * 0.5) < 1e-5)
+        #expect(maxDifference(MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 0), plain) == 0)
+    }
+
     @Test func guidanceIsSkippedWithoutACondition() throws {
         var calls = 0
         let sampler = GuidedSampler(scheduler: DDIMScheduler()) { input, t in calls += 1; return Tensor.zeros(like: input) }
