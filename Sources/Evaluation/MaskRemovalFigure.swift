@@ -43,10 +43,16 @@ public enum MaskRemovalFigure {
             images.append(indices.indices.map { ImageOutput.unitRange(sampled.selected(dim: 0, index: $0)) })
         }
         let plot = MaskRemovalPlot(schedule: schedule, sampleNames: indices.map { data.samples[$0].name }, masks: masks,
-                                   images: images, caption: "\(sampling.choice.rawValue), \(sampling.steps) steps, seed \(options.seed); model \(model.folder.path)")
+                                   images: images, caption: "\(sampling.choice.rawValue), \(sampling.steps) steps, seed \(options.seed); model \(shownPath(model.folder.path))")
         try FileManager.default.createDirectory(at: options.output.root, withIntermediateDirectories: true)
         try AtomicFile.write(try plot.png(), to: pngURL(options.output).path)
         try AtomicFile.write(try plot.pdf(), to: pdfURL(options.output).path)
         return [pngURL(options.output), pdfURL(options.output)]
+    }
+
+    /// A path as the figure shows it: relative to the working directory when below it.
+    static func shownPath(_ path: String) -> String {
+        let here = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
     }
 }
