@@ -82,6 +82,13 @@ public enum Engine {
     public static var libtorchVersion: String { String(cString: ct_version()) }
 
     /// Threads libtorch uses for intra-op parallelism.
+    /// Makes the calling thread's own ops use `count` threads, leaving every other thread's as is:
+    /// for worker threads that each run ops at the same time, where the global count would put
+    /// threads x workers on the cores.
+    public static func setThreadLocalThreads(_ count: Int) {
+        ct_set_thread_local_threads(Int32(Swift.max(1, count)))
+    }
+
     public static var threads: Int {
         get { Int(ct_get_num_threads()) }
         set { ct_set_num_threads(Int32(Swift.max(1, newValue))) }

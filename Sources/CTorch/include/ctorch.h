@@ -146,6 +146,8 @@ ct_error ct_generator_set_state(ct_generator g, ct_tensor state);
 // ---- threads, devices, precision -----------------------------------------------------------------
 void ct_set_num_threads(int32_t n);
 int32_t ct_get_num_threads(void);
+// The threads of the calling thread's own parallel ops (for ops run on several threads at once).
+void ct_set_thread_local_threads(int32_t n);
 bool ct_cuda_available(void);
 int32_t ct_cuda_device_count(void);
 ct_error ct_cuda_synchronize(int32_t device_index);

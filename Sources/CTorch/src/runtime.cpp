@@ -87,6 +87,14 @@ ct_error ct_generator_set_state(ct_generator g, ct_tensor state) {
 // ---- threads, devices, precision ----
 void ct_set_num_threads(int32_t n) { at::set_num_threads(n); }
 int32_t ct_get_num_threads(void) { return at::get_num_threads(); }
+
+// OpenMP's team size is a per-thread setting; ATen copies the global count into each new thread on
+// its first parallel op, so that copy is made first and then overridden for this thread alone.
+extern "C" void omp_set_num_threads(int);
+void ct_set_thread_local_threads(int32_t n) {
+  (void)at::get_num_threads();
+  omp_set_num_threads(n < 1 ? 1 : n);
+}
 bool ct_cuda_available(void) { return at::globalContext().hasCUDA(); }
 int32_t ct_cuda_device_count(void) {
   return at::globalContext().hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0;

@@ -1,12 +1,15 @@
 import Dispatch
+import Torch
 
-/// Runs `body` for 0..<count on all cores and returns the results in index order.
+/// Runs `body` for 0..<count on all cores and returns the results in index order. The iterations
+/// run at once, so each runs its libtorch ops on one thread: the cores are already shared out.
 func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     let slots = Slots<T>(count)
     defer { slots.release() }
     // concurrentPerform returns only after every iteration has finished, so `body` never outlives this call.
     nonisolated(unsafe) let body = body
     DispatchQueue.concurrentPerform(iterations: count) { index in
+        Engine.setThreadLocalThreads(1)
         (slots.base + index).initialize(to: body(index))
     }
     return (0..<count).map { slots.base[$0] }
