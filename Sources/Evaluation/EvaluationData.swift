@@ -18,12 +18,9 @@ public struct EvaluationData {
 
     /// Opens and validates what `model` needs; `images` asks for the test images too, when given.
     public static func open(_ options: EvaluationOptions, model: EvaluationModel, images: Bool) throws -> EvaluationData {
-        let size = model.imageSize > 0 ? model.imageSize : options.imageSize
+        let size = imageSize(options, model)
         let card = model.card
-        var data = DatasetOptions(imageDirectory: images ? options.imageDirectory : nil, maskDirectory: nil, splits: [.test],
-                                  imageChannels: model.imageChannels, segmentationClasses: model.classCount, imageSize: size,
-                                  normalization: card.normalization, maskEncoding: card.maskEncoding,
-                                  channelMode: card.segmentationChannelMode)
+        var data = datasetOptions(model, images: images ? options.imageDirectory : nil, size: size)
         guard model.guided else {
             guard data.imageDirectory != nil else { return EvaluationData(dataset: nil, samples: [], source: nil, imageSize: size) }
             let dataset = try Dataset.open(data)
@@ -57,12 +54,9 @@ public struct EvaluationData {
         guard let imageFolder = options.translationImages else {
             throw UsageError("segmadiff translate needs --images DIR, the folder of images to translate")
         }
-        let size = model.imageSize > 0 ? model.imageSize : options.imageSize
+        let size = imageSize(options, model)
         let card = model.card
-        let data = DatasetOptions(imageDirectory: imageFolder, maskDirectory: nil, splits: [.test],
-                                  imageChannels: model.imageChannels, segmentationClasses: model.classCount, imageSize: size,
-                                  normalization: card.normalization, maskEncoding: card.maskEncoding,
-                                  channelMode: card.segmentationChannelMode)
+        let data = datasetOptions(model, images: imageFolder, size: size)
         let names = try fileNames(in: imageFolder, flag: "--images", kind: "image")
         var segTypes: [String] = []
         var samples = names.map { SampleFiles(name: $0, image: (imageFolder as NSString).appendingPathComponent($0), masks: []) }
@@ -83,6 +77,19 @@ public struct EvaluationData {
         let dataset = try Dataset.open(data, layout: DatasetLayout(segTypes: segTypes, samples: [.test: samples]))
         if model.guided { try model.checkChannels(segTypeCount: 1) }
         return EvaluationData(dataset: dataset, samples: samples, source: options.maskFolder, imageSize: size)
+    }
+
+    /// The side of the sampled images: the model's, else `--img_size`.
+    private static func imageSize(_ options: EvaluationOptions, _ model: EvaluationModel) -> Int {
+        model.imageSize > 0 ? model.imageSize : options.imageSize
+    }
+
+    /// The test split read as `model` was trained to read its data (from its card).
+    private static func datasetOptions(_ model: EvaluationModel, images: String?, size: Int) -> DatasetOptions {
+        let card = model.card
+        return DatasetOptions(imageDirectory: images, maskDirectory: nil, splits: [.test], imageChannels: model.imageChannels,
+                              segmentationClasses: model.classCount, imageSize: size, normalization: card.normalization,
+                              maskEncoding: card.maskEncoding, channelMode: card.segmentationChannelMode)
     }
 
     /// The image or mask files of a flat folder, sorted; anything else there is an error.

@@ -38,10 +38,7 @@ public enum ImageTranslation {
             "image_units": writer.units, "mask_encoding": model.card.maskEncoding.rawValue,
             "strength_note": "each image is noised to the first sampler timestep at or below strength x 1000 and denoised from it; 0 keeps the image, 1 samples from noise",
         ])
-        if let saved = try SampleManifest.savedSettings(in: folder, keys: manifest.settings.keys),
-           let change = manifest.difference(from: saved) {
-            throw UsageError("\(folder.path) holds images made with other settings (\(change)); use another --output_dir, or remove the folder to start again")
-        }
+        try manifest.checkResumable(in: folder)
         try FileManager.default.createDirectory(at: model.guided ? maskFolder : folder, withIntermediateDirectories: true)
 
         let stems = data.samples.map { ($0.name as NSString).deletingPathExtension }

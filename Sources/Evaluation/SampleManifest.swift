@@ -32,6 +32,13 @@ public struct SampleManifest {
         return object.filter { keys.contains($0.key) }
     }
 
+    /// Throws when `folder` already holds a manifest made with other settings, so a resumed run
+    /// never mixes images of two configurations.
+    public func checkResumable(in folder: URL) throws {
+        guard let saved = try Self.savedSettings(in: folder, keys: settings.keys), let change = difference(from: saved) else { return }
+        throw UsageError("\(folder.path) holds images made with other settings (\(change)); use another --output_dir, or remove the folder to start again")
+    }
+
     /// The first setting whose saved value differs from this run's, as "key: saved -> now".
     public func difference(from saved: [String: Any]) -> String? {
         for key in settings.keys.sorted() {

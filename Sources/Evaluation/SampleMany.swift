@@ -49,10 +49,7 @@ public enum SampleMany {
             manifest.settings["guidance_scale"] = guidance.scale
             if guidance.rescale > 0 { manifest.settings["guidance_rescale"] = guidance.rescale }
         }
-        if let saved = try SampleManifest.savedSettings(in: folder, keys: manifest.settings.keys),
-           let change = manifest.difference(from: saved) {
-            throw UsageError("\(folder.path) holds images made with other settings (\(change)); use another --output_dir, or remove the folder to start again")
-        }
+        try manifest.checkResumable(in: folder)
         let folders = !model.guided ? [folder] : multi ? data.segTypes.map { maskFolder.appendingPathComponent($0) } : [maskFolder]
         for url in folders { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
 
