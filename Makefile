@@ -12,6 +12,8 @@ CXXFLAGS := -std=c++20 -O2 -fPIC -Wall -Wno-unused-function
 # The scan's kernels let the compiler fuse a * b + c into one FMA where the CPU has it (their AVX2
 # clone; the baseline clone has no FMA): ISO C++ mode otherwise forbids the contraction.
 $(DEPS)/obj/scan.o: CXXFLAGS += -ffp-contract=fast
+# The image resampler's row loops are plain C++ that -O3 vectorises (-O2 keeps them scalar).
+$(DEPS)/obj/resample.o: CXXFLAGS += -O3
 SWIFT_FLAGS ?=
 # The NCCL backend: compiled only for a CUDA shim. ProcessGroupNCCL.hpp pulls in the CUDA headers
 # (runtime, crt, cccl, cublas, cusparse) and nccl.h: from a CUDA toolkit (CUDA_HOME) and the

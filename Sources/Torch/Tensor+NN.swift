@@ -88,6 +88,21 @@ extension Tensor {
         }
     }
 
+    /// uint8 planes [..., H, W] resized with PIL's antialiased bilinear filter and rounded to whole
+    /// values as PIL's 8-bit result is, then mapped to value · scale + offset: float32 [..., height, width].
+    /// Runs on the calling thread (meant for data-loading workers).
+    public func resizedUInt8(height: Int, width: Int, scale: Double = 1, offset: Double = 0) -> Tensor {
+        Engine.make("resize_u8_bilinear_aa") {
+            ct_resize_u8_bilinear_aa($0, handle, Int64(height), Int64(width), scale, offset)
+        }
+    }
+
+    /// Integer label maps [..., H, W] resized with PIL's NEAREST (source pixel ⌊(i + ½)·in/out⌋),
+    /// as int64 [..., height, width]. Runs on the calling thread.
+    public func resizedLabels(height: Int, width: Int) -> Tensor {
+        Engine.make("resize_labels_nearest") { ct_resize_labels_nearest($0, handle, Int64(height), Int64(width)) }
+    }
+
     public func mseLoss(_ target: Tensor, reduction: Reduction = .mean) -> Tensor {
         Engine.make("mse_loss") { ct_mse_loss($0, handle, target.handle, reduction.c) }
     }

@@ -6,7 +6,8 @@ import Torch
     @Test func halfLogSNRTableMatchesDiffusers() throws {
         let expected = try FixtureFiles.dpmpp().required("lambda_t").scalars(as: Float.self)
         let scheduler = DPMSolverMultistepScheduler()
-        #expect((0..<1000).map(scheduler.halfLogSNR) == expected)
+        let ours = Tensor((0..<1000).map(scheduler.halfLogSNR)), theirs = Tensor(expected)
+        #expect(scaledDifference(ours, theirs) <= referenceTolerance)
     }
 
     /// Whole multistep runs on recorded model outputs, every intermediate sample compared: short
@@ -23,7 +24,8 @@ import Torch
             var x = try file.required("run_\(n)_x")
             for (i, t) in scheduler.timesteps.enumerated() {
                 x = scheduler.step(modelOutput: eps.selected(dim: 0, index: i), timestep: t, sample: x)
-                let difference = maxDifference(x, expected.selected(dim: 0, index: i))
+                // DPM-Solver's samples grow to a few hundred on these random model outputs.
+                let difference = scaledDifference(x, expected.selected(dim: 0, index: i))
                 #expect(difference <= referenceTolerance, "n = \(n), step \(i) (t = \(t)): \(difference)")
             }
         }

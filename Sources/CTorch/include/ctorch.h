@@ -121,6 +121,12 @@ ct_error ct_sdpa(ct_tensor *out, ct_tensor q, ct_tensor k, ct_tensor v, ct_tenso
 typedef enum { CT_NEAREST, CT_NEAREST_EXACT, CT_BILINEAR, CT_BILINEAR_AA, CT_BICUBIC } ct_interp_mode;
 ct_error ct_interpolate(ct_tensor *out, ct_tensor x, ct_interp_mode mode, int64_t out_h, int64_t out_w,
                         bool align_corners);
+// Antialiased bilinear resizing of uint8 planes [..., H, W] (PIL's BILINEAR), for image loading:
+// *out = round(resized) * scale + offset, float32 [..., out_h, out_w]. Runs on the calling thread.
+ct_error ct_resize_u8_bilinear_aa(ct_tensor *out, ct_tensor x, int64_t out_h, int64_t out_w, double scale,
+                                  double offset);
+// Nearest resizing of integer label maps [..., H, W] (PIL's NEAREST): *out int64 [..., out_h, out_w].
+ct_error ct_resize_labels_nearest(ct_tensor *out, ct_tensor x, int64_t out_h, int64_t out_w);
 typedef enum { CT_REDUCTION_NONE = 0, CT_REDUCTION_MEAN = 1, CT_REDUCTION_SUM = 2 } ct_reduction;
 ct_error ct_mse_loss(ct_tensor *out, ct_tensor a, ct_tensor b, ct_reduction reduction);
 ct_error ct_one_hot(ct_tensor *out, ct_tensor labels, int64_t classes);

@@ -88,6 +88,7 @@ public final class Loader: @unchecked Sendable {
         self.options = options
         samples = dataset.samples(split)
         cache = options.cacheSamples ? SampleCache() : nil
+        MemoryReuse.enabled
         self.state = state ?? LoaderState(seed: options.seed)
     }
 
@@ -141,19 +142,28 @@ public final class Loader: @unchecked Sendable {
         let start = state
         let thread = Thread { [dataset, samples, options, cache, batchesPerEpoch] in
             defer { finished.signal() }
-            let producer = BatchProducer(dataset: dataset, samples: samples, options: options, cache: cache)
-            var epoch = start.epoch, index = start.batch
+            // Assembling overlaps decoding, which has the cores: an OpenMP team here would only spin.
+            Engine.setThreadLocalThreads(1)
+            let producer = BatchProducer(dataset: dataset, samples: samples, options: options, cache: cache, seed: start.seed)
+            let decoder = DecodeAhead(load: producer.load)
+            defer { decoder.finish() }
+            var position = BatchPosition(epoch: start.epoch, index: start.batch)
             while !queue.isClosed {
-                if index >= batchesPerEpoch {
+                if position.index >= batchesPerEpoch {
                     guard queue.push(.endOfEpoch) else { return }
-                    epoch += 1
-                    index = 0
+                    position = BatchPosition(epoch: position.epoch + 1, index: 0)
                     continue
                 }
+                let following = position.index + 1 < batchesPerEpoch
+                    ? BatchPosition(epoch: position.epoch, index: position.index + 1)
+                    : BatchPosition(epoch: position.epoch + 1, index: 0)
+                let window = producer.window(position)
+                decoder.submit(position, members: window.members)
+                decoder.submit(following, members: producer.window(following).members)
                 do {
-                    let batch = try producer.batch(epoch: epoch, index: index, seed: start.seed)
+                    let batch = try producer.assemble(decoder.take(position), window: window, at: position)
                     guard queue.push(.batch(batch)) else { return }
-                    index += 1
+                    position.index += 1
                 } catch {
                     _ = queue.push(.failure(error))
                     return
@@ -166,13 +176,14 @@ public final class Loader: @unchecked Sendable {
     }
 }
 
-/// Builds one batch: its samples decoded in parallel (or taken from the cache), stacked, the masks
-/// merged, ablated and encoded.
-struct BatchProducer {
+/// Builds batches: their samples decoded (or taken from the cache), stacked, the masks merged,
+/// ablated and encoded.
+struct BatchProducer: Sendable {
     let dataset: Dataset
     let samples: [SampleFiles]
     let options: LoaderOptions
     let cache: SampleCache?
+    let seed: UInt64
 
     /// The split indices of batch `index` of `epoch`: a window of that epoch's (seeded) order (this
     /// shard's part of it).
@@ -181,29 +192,34 @@ struct BatchProducer {
     }
 
     /// This process's members of a batch, where they start in the whole batch, and its size.
-    static func window(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int)
-        -> (members: [Int], offset: Int, total: Int) {
+    static func window(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int) -> BatchWindow {
         let order = options.shuffle ? ShuffleOrder.permutation(count: count, seed: seed, epoch: epoch) : Array(0..<count)
         let start = index * options.globalBatchSize
         let whole = order[start..<Swift.min(start + options.globalBatchSize, count)]
-        guard let shard = options.shard else { return (Array(whole), 0, whole.count) }
+        guard let shard = options.shard else { return BatchWindow(members: Array(whole), offset: 0, total: whole.count) }
         let part = shard.part(of: whole.count)
-        return (Array(whole.dropFirst(part.lowerBound).prefix(part.count)), part.lowerBound, whole.count)
+        return BatchWindow(members: Array(whole.dropFirst(part.lowerBound).prefix(part.count)), offset: part.lowerBound, total: whole.count)
     }
 
-    func batch(epoch: Int, index: Int, seed: UInt64) throws -> Batch {
-        let (members, offset, total) = Self.window(count: samples.count, options: options, seed: seed, epoch: epoch, index: index)
-        let loaded = parallelMap(members.count) { slot -> Result<PreparedSample, Error> in
-            let sampleIndex = members[slot]
-            return Result {
-                if let cache { return try cache.sample(sampleIndex) { try dataset.load(samples[sampleIndex]) } }
-                return try dataset.load(samples[sampleIndex])
-            }
+    func window(_ position: BatchPosition) -> BatchWindow {
+        Self.window(count: samples.count, options: options, seed: seed, epoch: position.epoch, index: position.index)
+    }
+
+    /// Sample `index` of the split, decoded and resized.
+    @Sendable func load(_ index: Int) -> Result<PreparedSample, Error> {
+        Result {
+            if let cache { return try cache.sample(index) { try dataset.load(samples[index]) } }
+            return try dataset.load(samples[index])
         }
+    }
+
+    func assemble(_ loaded: [Result<PreparedSample, Error>], window: BatchWindow, at position: BatchPosition) throws -> Batch {
         let prepared = try loaded.map { try $0.get() }
+        let (epoch, index) = (position.epoch, position.index)
+        let rows = window.offset..<(window.offset + window.members.count)
         return try Engine.catching {
             var batch = Batch(images: nil, masks: nil, labels: nil, names: prepared.map(\.name), epoch: epoch, index: index,
-                              globalOffset: offset, globalCount: total)
+                              globalOffset: window.offset, globalCount: window.total)
             let images = prepared.compactMap(\.image)
             if !images.isEmpty { batch.images = Tensor.stack(images) }
             let labels = prepared.compactMap(\.labels)
@@ -211,12 +227,12 @@ struct BatchProducer {
                 var combined = encoder.combined(Tensor.stack(labels))
                 if let ablation = options.ablation {
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xAB1A7E))
-                    combined = ablation(combined, generator: generator, rows: offset..<(offset + members.count), of: total)
+                    combined = ablation(combined, generator: generator, rows: rows, of: window.total)
                 }
                 if let blankDropout = options.blankDropout {
                     // Its own stream, so turning it on leaves the ablation draws as they were.
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
-                    combined = blankDropout(combined, generator: generator, rows: offset..<(offset + members.count), of: total)
+                    combined = blankDropout(combined, generator: generator, rows: rows, of: window.total)
                 }
                 batch.labels = combined
                 batch.masks = encoder.encoded(combined)
@@ -226,3 +242,9 @@ struct BatchProducer {
     }
 }
 
+/// This process's members of one batch, where they start in the batch of all processes, and its size.
+struct BatchWindow {
+    var members: [Int]
+    var offset: Int
+    var total: Int
+}

@@ -17,7 +17,7 @@ func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
 
 /// Raw result slots: each iteration initialises its own slot, so writes never overlap and need no
 /// lock (a Swift Array would be mutated through one shared reference, which is a data race).
-private final class Slots<T>: @unchecked Sendable {
+final class Slots<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
     let count: Int
 

@@ -18,12 +18,11 @@ public struct ImagePreprocessor: Sendable {
 
     /// `planes` as returned by `RawImage.intensityPlanes()`.
     public func callAsFunction(_ planes: RawImage) -> Tensor {
-        let values = planes.samples.to(.float32).unsqueezed(0)
         if normalization.resizesStoredValues(planes) {
-            // The filter's weights are positive and sum to 1, so the rounded values stay in range.
             let maximum = planes.integerMaximum ?? 255
-            return (resized(values).rounded() * (2 / maximum) - 1).squeezed(0)
+            return planes.samples.to(.uint8).resizedUInt8(height: size, width: size, scale: 2 / maximum, offset: -1)
         }
+        let values = planes.samples.to(.float32).unsqueezed(0)
         let unit = resized(normalization.unitRange(values, of: planes))
         return (unit * 2 - 1).squeezed(0)
     }

@@ -40,6 +40,10 @@ int ic_encode_png(const void *pixels, int32_t width, int32_t height, int32_t cha
 int ic_encode_jpeg(const uint8_t *pixels, int32_t width, int32_t height, int32_t channels, int32_t quality,
                    void **out, size_t *out_size, char *error, size_t error_size);
 
+/// Lets the C allocator keep large freed blocks for reuse instead of returning each to the system
+/// (see Datasets' MemoryReuse). A no-op where the allocator is not glibc's.
+void ic_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
+
 /// Reads a whole file through zlib: gzip-compressed files are inflated, others read as they are.
 int ic_read_maybe_gzip(const char *path, void **out, size_t *out_size, char *error, size_t error_size);
 

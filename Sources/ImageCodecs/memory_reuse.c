@@ -1,0 +1,16 @@
+// Allocator tuning for the decoding threads: glibc's mallopt is not visible to Swift.
+#include "image_codecs.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void ic_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold);
+  mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
+#else
+  (void)mmap_threshold;
+  (void)trim_threshold;
+#endif
+}
