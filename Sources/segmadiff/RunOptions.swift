@@ -58,7 +58,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual.", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
     var cfgPUncond = 0.0
 
-    @Option(name: .customLong("guidance_scale"), help: "Sampling: mask guidance strength w, eps = (1 + w) eps(x, mask) - w eps(x, blank); 0 is plain conditioning. Best with a model trained with --cfg_p_uncond.")
+    @Option(name: .customLong("guidance_scale"), help: "Sampling: mask guidance strength w, eps = (1 + w) eps(x, mask) - w eps(x, blank); 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely, at about 1 with --sampler ddpm (DDIM turns strong guidance into speckle).")
     var guidanceScale = 0.0
 
     @Option(name: .customLong("guidance_rescale"), help: "With --guidance_scale: phi in [0, 1] pulls each guided prediction back to the spread of the plain conditional one (0.7 is usual), against over-exposed images at large scales.")

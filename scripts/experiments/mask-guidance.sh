@@ -1,35 +1,44 @@
 #!/usr/bin/env bash
 # Does --guidance_scale make samples follow their masks more closely? On the demo's brain MRI:
-# trains the demo's model with --cfg_p_uncond 0.2 (the demo also trains the scoring segmenter and
-# scores guidance 0), then samples the same held-out masks at guidance 1 and 3 with the same seeds
-# and scores each set: Dice between the conditioning masks and the segmenter's reading of the
-# samples (higher: more faithful), FID/KID on the segmenter's features and the intensity-histogram
-# distance to the real test images (lower: closer to real).
+# trains the demo's model with --cfg_p_uncond 0.2 (the demo also trains the scoring segmenter),
+# then samples the same held-out masks at guidance 0, 1 and 3 with the same seeds and scores each
+# set: Dice between the conditioning masks and the segmenter's reading of the samples (higher: more
+# faithful), FID/KID on the segmenter's features and the intensity-histogram distance to the real
+# test images (lower: closer to real).
 #
-#   scripts/experiments/mask-guidance.sh [OUTPUT [DEMO FLAGS...]]   (about 12 minutes on 2 CPU cores)
+#   [SAMPLER=ddim|ddpm|dpmpp] [STEPS=N] scripts/experiments/mask-guidance.sh [OUTPUT [DEMO FLAGS...]]
 #
-# e.g. `scripts/experiments/mask-guidance.sh phantom-guidance --phantom` on the synthetic phantom.
+# e.g. `SAMPLER=ddpm STEPS=250 scripts/experiments/mask-guidance.sh brief-ddpm --num_epochs 30` (a
+# briefly trained model, stochastic sampling; about 7 minutes on 2 CPU cores), or
+# `scripts/experiments/mask-guidance.sh phantom-guidance --phantom` on the synthetic phantom.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s build >/dev/null
 bin=$(swift build -c release --show-bin-path)/segmadiff
 out=${1:-mask-guidance}
 shift || true
+sampler=${SAMPLER:-ddim}
+steps=${STEPS:-50}
 "$bin" demo --output_dir "$out" --cfg_p_uncond 0.2 "$@"
 
 data=$out/data; model=$out/model
 count=$(( 2 * $(ls "$data/images/test" | wc -l) ))
-for w in 1 3; do
-  "$bin" --mode eval_many --checkpoint_dir "$model" --output_dir "$out/guidance-$w" --guidance_scale "$w" \
+folders=()
+for w in 0 1 3; do
+  run=$out/guidance-$w-$sampler
+  "$bin" --mode eval_many --checkpoint_dir "$model" --output_dir "$run" --guidance_scale "$w" \
     --img_size 32 --seg_dir "$data/masks" --segmentation_guided --num_segmentation_classes 4 \
-    --sampler ddim --num_inference_steps 50 --eval_batch_size 8 --eval_sample_size "$count"
-  "$bin" metrics --segmenter "$model" --generated "$out/guidance-$w/samples_many_$count" --real "$data/images/test" >/dev/null
+    --sampler "$sampler" --num_inference_steps "$steps" --eval_batch_size 8 --eval_sample_size "$count"
+  "$bin" metrics --segmenter "$model" --generated "$run/samples_many_$count" --real "$data/images/test" >/dev/null
+  folders+=("$run/samples_many_$count")
 done
 
-python3 - "$model/samples_many_$count" "$out/guidance-1/samples_many_$count" "$out/guidance-3/samples_many_$count" <<'PY'
+python3 - "$sampler" "$steps" "${folders[@]}" <<'PY'
 import json, sys
+sampler, steps, folders = sys.argv[1], sys.argv[2], sys.argv[3:]
+print(f"sampler {sampler}, {steps} steps")
 print(f"{'guidance':>8}  {'Dice mean':>9}  {'per class':>22}  {'FID':>7}  {'KID':>7}  {'hist W1':>7}")
-for w, folder in zip((0, 1, 3), sys.argv[1:]):
+for w, folder in zip((0, 1, 3), folders):
     m = json.load(open(f"{folder}/metrics.json"))
     per = " ".join(f"{v:.3f}" for _, v in sorted(m["dice"]["per_class"].items()))
     print(f"{w:>8}  {m['dice']['mean']:>9.3f}  {per:>22}  {m['fid']:>7.3f}  {m['kid']:>7.4f}  {m['histogram']['wasserstein']:>7.4f}")
