@@ -107,6 +107,18 @@ void nearest_planes(const Label *from, int64_t planes, int64_t height, int64_t w
   }
 }
 
+// The output [..., out_height, out_width] in `type` for the planes `source` [..., H, W], after
+// checking that neither side is empty.
+at::Tensor empty_resized(const char *op, const at::Tensor &source, int64_t out_height, int64_t out_width,
+                         at::ScalarType type) {
+  TORCH_CHECK(out_height > 0 && out_width > 0, op, ": empty output size");
+  TORCH_CHECK(source.size(-2) > 0 && source.size(-1) > 0, op, ": empty input");
+  auto shape = source.sizes().vec();
+  shape[shape.size() - 2] = out_height;
+  shape[shape.size() - 1] = out_width;
+  return at::empty(shape, source.options().dtype(type));
+}
+
 } // namespace
 
 ct_error ct_resize_u8_bilinear_aa(ct_tensor *out, ct_tensor x, int64_t out_height, int64_t out_width,
@@ -115,14 +127,9 @@ ct_error ct_resize_u8_bilinear_aa(ct_tensor *out, ct_tensor x, int64_t out_heigh
     const auto &input = ctorch::T(x);
     TORCH_CHECK(input.scalar_type() == at::kByte && input.dim() >= 2 && input.device().is_cpu(),
                 "resize_u8_bilinear_aa: needs a CPU uint8 tensor [..., H, W], not ", input.toString(), " ", input.sizes());
-    TORCH_CHECK(out_height > 0 && out_width > 0, "resize_u8_bilinear_aa: empty output size");
     const auto source = input.contiguous();
+    auto result = empty_resized("resize_u8_bilinear_aa", source, out_height, out_width, at::kFloat);
     const int64_t height = source.size(-2), width = source.size(-1);
-    TORCH_CHECK(height > 0 && width > 0, "resize_u8_bilinear_aa: empty input");
-    auto shape = source.sizes().vec();
-    shape[shape.size() - 2] = out_height;
-    shape[shape.size() - 1] = out_width;
-    auto result = at::empty(shape, source.options().dtype(at::kFloat));
     const Taps rows(height, out_height), columns(width, out_width);
     std::vector<float> between(size_t(out_height * width));
     const int64_t planes = source.numel() / (height * width);
@@ -140,15 +147,10 @@ ct_error ct_resize_labels_nearest(ct_tensor *out, ct_tensor x, int64_t out_heigh
     const auto &input = ctorch::T(x);
     TORCH_CHECK(input.dim() >= 2 && input.device().is_cpu() && !input.is_floating_point() && !input.is_complex(),
                 "resize_labels_nearest: needs a CPU integer tensor [..., H, W], not ", input.toString(), " ", input.sizes());
-    TORCH_CHECK(out_height > 0 && out_width > 0, "resize_labels_nearest: empty output size");
     // uint8 label maps are read as they are; other integer types go through int64.
     const auto source = input.scalar_type() == at::kByte ? input.contiguous() : input.to(at::kLong).contiguous();
+    auto result = empty_resized("resize_labels_nearest", source, out_height, out_width, at::kLong);
     const int64_t height = source.size(-2), width = source.size(-1);
-    TORCH_CHECK(height > 0 && width > 0, "resize_labels_nearest: empty input");
-    auto shape = source.sizes().vec();
-    shape[shape.size() - 2] = out_height;
-    shape[shape.size() - 1] = out_width;
-    auto result = at::empty(shape, source.options().dtype(at::kLong));
     const int64_t planes = source.numel() / (height * width);
     if (source.scalar_type() == at::kByte)
       nearest_planes(source.data_ptr<uint8_t>(), planes, height, width, result.data_ptr<int64_t>(), out_height, out_width);

@@ -148,6 +148,15 @@ public final class Loader: @unchecked Sendable {
             let decoder = DecodeAhead(load: producer.load)
             defer { decoder.finish() }
             var position = BatchPosition(epoch: start.epoch, index: start.batch)
+            // Each epoch's order is drawn once (the current and the next epoch are in use).
+            var orders: [Int: [Int]] = [:]
+            func window(_ position: BatchPosition) -> BatchWindow {
+                if orders[position.epoch] == nil {
+                    orders = orders.filter { $0.key >= position.epoch - 1 }
+                    orders[position.epoch] = BatchProducer.order(count: samples.count, options: options, seed: start.seed, epoch: position.epoch)
+                }
+                return BatchProducer.window(of: orders[position.epoch]!, options: options, index: position.index)
+            }
             while !queue.isClosed {
                 if position.index >= batchesPerEpoch {
                     guard queue.push(.endOfEpoch) else { return }
@@ -157,11 +166,11 @@ public final class Loader: @unchecked Sendable {
                 let following = position.index + 1 < batchesPerEpoch
                     ? BatchPosition(epoch: position.epoch, index: position.index + 1)
                     : BatchPosition(epoch: position.epoch + 1, index: 0)
-                let window = producer.window(position)
-                decoder.submit(position, members: window.members)
-                decoder.submit(following, members: producer.window(following).members)
+                let current = window(position)
+                decoder.submit(position, members: current.members)
+                decoder.submit(following, members: window(following).members)
                 do {
-                    let batch = try producer.assemble(decoder.take(position), window: window, at: position)
+                    let batch = try producer.assemble(decoder.take(position), window: current, at: position)
                     guard queue.push(.batch(batch)) else { return }
                     position.index += 1
                 } catch {
@@ -193,16 +202,21 @@ struct BatchProducer: Sendable {
 
     /// This process's members of a batch, where they start in the whole batch, and its size.
     static func window(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int, index: Int) -> BatchWindow {
-        let order = options.shuffle ? ShuffleOrder.permutation(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+        window(of: order(count: count, options: options, seed: seed, epoch: epoch), options: options, index: index)
+    }
+
+    /// The split's order in `epoch`: seeded, or file-name order without shuffling.
+    static func order(count: Int, options: LoaderOptions, seed: UInt64, epoch: Int) -> [Int] {
+        options.shuffle ? ShuffleOrder.permutation(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+    }
+
+    /// Batch `index` of an epoch's order, this process's part of it.
+    static func window(of order: [Int], options: LoaderOptions, index: Int) -> BatchWindow {
         let start = index * options.globalBatchSize
-        let whole = order[start..<Swift.min(start + options.globalBatchSize, count)]
+        let whole = order[start..<Swift.min(start + options.globalBatchSize, order.count)]
         guard let shard = options.shard else { return BatchWindow(members: Array(whole), offset: 0, total: whole.count) }
         let part = shard.part(of: whole.count)
         return BatchWindow(members: Array(whole.dropFirst(part.lowerBound).prefix(part.count)), offset: part.lowerBound, total: whole.count)
-    }
-
-    func window(_ position: BatchPosition) -> BatchWindow {
-        Self.window(count: samples.count, options: options, seed: seed, epoch: position.epoch, index: position.index)
     }
 
     /// Sample `index` of the split, decoded and resized.
