@@ -5,6 +5,11 @@ import Torch
 struct BatchPosition: Hashable {
     var epoch: Int
     var index: Int
+
+    /// The batch after this one: the next epoch's first after an epoch's last.
+    func next(batchesPerEpoch: Int) -> BatchPosition {
+        index + 1 < batchesPerEpoch ? BatchPosition(epoch: epoch, index: index + 1) : BatchPosition(epoch: epoch + 1, index: 0)
+    }
 }
 
 /// Decodes the samples of coming batches on all cores, each sample its own work item, so that the

@@ -153,7 +153,7 @@ public final class Loader: @unchecked Sendable {
             func window(_ position: BatchPosition) -> BatchWindow {
                 if orders[position.epoch] == nil {
                     orders = orders.filter { $0.key >= position.epoch - 1 }
-                    orders[position.epoch] = BatchProducer.order(count: samples.count, options: options, seed: start.seed, epoch: position.epoch)
+                    orders[position.epoch] = BatchProducer.order(count: samples.count, options: options, seed: producer.seed, epoch: position.epoch)
                 }
                 return BatchProducer.window(of: orders[position.epoch]!, options: options, index: position.index)
             }
@@ -163,9 +163,7 @@ public final class Loader: @unchecked Sendable {
                     position = BatchPosition(epoch: position.epoch + 1, index: 0)
                     continue
                 }
-                let following = position.index + 1 < batchesPerEpoch
-                    ? BatchPosition(epoch: position.epoch, index: position.index + 1)
-                    : BatchPosition(epoch: position.epoch + 1, index: 0)
+                let following = position.next(batchesPerEpoch: batchesPerEpoch)
                 let current = window(position)
                 decoder.submit(position, members: current.members)
                 decoder.submit(following, members: window(following).members)
