@@ -56,6 +56,9 @@ struct TrainSegmenterCommand: ParsableCommand {
     @Flag(name: .customLong("no_flips"), help: "Do not flip training images left-right.")
     var noFlips = false
 
+    @Flag(name: .customLong("no_intensity_jitter"), help: "Train on the scans' exact grey levels (no random brightness, contrast and gamma); the segmenter then scores intensity calibration along with anatomy.")
+    var noIntensityJitter = false
+
     @Option(name: .customLong("seed"))
     var seed: UInt64 = 0
 
@@ -74,7 +77,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             imageDirectory: imgDir, maskDirectory: segDir, outputDirectory: outputDir, classes: numSegmentationClasses,
             imageSize: imgSize, imageChannels: numImgChannels, normalization: normalization.value, widths: widths.values,
             epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
-            flips: !noFlips, seed: seed, device: try device.resolved(), overwrite: overwrite)
+            flips: !noFlips, intensityJitter: !noIntensityJitter, seed: seed, device: try device.resolved(), overwrite: overwrite)
         let summary = try SegmenterTrainer.train(options)
         let perClass = summary.validationDicePerClass.enumerated()
             .map { "\($0.offset + 1): \($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }.joined(separator: ", ")

@@ -18,6 +18,9 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     /// The best val-split Dice reached in training (mean over non-background classes), if measured.
     public var validationDice: Double?
     public var validationDicePerClass: [Double?]?
+    /// Whether training jittered brightness, contrast and gamma (`IntensityJitter`); nil for
+    /// segmenters saved before the option existed (they were trained without).
+    public var intensityJitter: Bool?
 
     public init(imageChannels: Int, classes: Int, imageSize: Int, widths: [Int] = SegmenterConfig.defaultWidths,
                 normalization: IntensityNormalization = .none) {
@@ -45,6 +48,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         case normalization
         case validationDice = "val_dice"
         case validationDicePerClass = "val_dice_per_class"
+        case intensityJitter = "intensity_jitter"
     }
 
     /// Why this configuration cannot be built, or nil.

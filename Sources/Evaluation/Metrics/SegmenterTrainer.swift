@@ -45,6 +45,7 @@ public enum SegmenterTrainer {
         let best = try run.fit()
         segmenter.config.validationDice = best.dice.mean
         segmenter.config.validationDicePerClass = best.dice.perClass
+        segmenter.config.intensityJitter = options.intensityJitter
         try segmenter.save(to: folder)
         return SegmenterTrainingSummary(folder: folder, epochs: options.epochs, bestEpoch: best.epoch,
                                         validationDice: best.dice.mean, validationDicePerClass: best.dice.perClass,
@@ -71,6 +72,7 @@ private final class TrainingRun {
     let loss: SegmentationLoss
     let optimizer: AdamW
     let flips: Generator
+    let jitter: IntensityJitter?
     let train: Loader
     let val: Loader
 
@@ -85,6 +87,7 @@ private final class TrainingRun {
         settings.weightDecay = 1e-4
         optimizer = AdamW(segmenter.network.namedParameters(), settings: settings)
         flips = Generator(seed: options.seed &+ 0x5E6)
+        jitter = options.intensityJitter ? IntensityJitter(seed: options.seed &+ 0x1D7) : nil
         train = Loader(data, split: .train, options: LoaderOptions(batchSize: options.batchSize, seed: options.seed, cacheSamples: true))
         val = Loader(data, split: .val, options: LoaderOptions(batchSize: options.batchSize, shuffle: false, cacheSamples: true))
     }
@@ -123,6 +126,7 @@ private final class TrainingRun {
             images = Tensor.where(flip.reshaped(-1, 1, 1, 1), images.flipped([3]), images)
             labels = Tensor.where(flip.reshaped(-1, 1, 1), labels.flipped([2]), labels)
         }
+        if let jitter { images = jitter(images) }
         let value = loss(segmenter.network(images).logits, labels)
         value.backward()
         // Cosine decay from the full rate to 0 over the run: large steps early, a settled end.

@@ -22,6 +22,9 @@ public struct SegmenterTrainingOptions: Sendable {
     /// Random left-right flips of training images: the generated images the segmenter will judge are
     /// not the training images, so it should not learn them by position.
     public var flips: Bool
+    /// Random brightness, contrast and gamma per training image (`IntensityJitter`), so the segmenter
+    /// reads anatomy rather than the training scans' exact grey levels.
+    public var intensityJitter: Bool
     public var seed: UInt64
     public var device: Device
     /// Replace a segmenter already in the output folder.
@@ -32,7 +35,7 @@ public struct SegmenterTrainingOptions: Sendable {
     public init(imageDirectory: String, maskDirectory: String, outputDirectory: String, classes: Int, imageSize: Int,
                 imageChannels: Int = 1, normalization: IntensityNormalization = .none,
                 widths: [Int] = SegmenterConfig.defaultWidths, epochs: Int = 30, batchSize: Int = 16,
-                learningRate: Double = 2e-3, diceWeight: Double = 1, flips: Bool = true, seed: UInt64 = 0,
+                learningRate: Double = 2e-3, diceWeight: Double = 1, flips: Bool = true, intensityJitter: Bool = true, seed: UInt64 = 0,
                 device: Device = .cpu, overwrite: Bool = false, verbose: Bool = true) {
         self.imageDirectory = imageDirectory
         self.maskDirectory = maskDirectory
@@ -47,6 +50,7 @@ public struct SegmenterTrainingOptions: Sendable {
         self.learningRate = learningRate
         self.diceWeight = diceWeight
         self.flips = flips
+        self.intensityJitter = intensityJitter
         self.seed = seed
         self.device = device
         self.overwrite = overwrite

@@ -49,6 +49,7 @@ import Training
         let saved = try Data(contentsOf: summary.folder.appendingPathComponent(Segmenter.configFile))
         let json = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
         #expect(json["num_segmentation_classes"] as? Int == 3 && json["img_size"] as? Int == 16)
+        #expect(json["intensity_jitter"] as? Bool == true)
         // The output folder above it loads too.
         let fromParent = try Segmenter.load(from: output)
         let probe = Tensor.rand([2, 1, 16, 16], generator: Generator(seed: 9)) * 2 - 1
@@ -117,6 +118,18 @@ import Training
         #expect(try #require(darker.kid) > 0)
         #expect(try #require(darker.histogramWasserstein) > 0.1)
         #expect(try #require(darker.histogramJensenShannon) > 0.1)
+
+        // The same anatomy with other grey levels (gamma 1.4, then 0.8x) still reads as its masks: the
+        // segmenter was trained with intensity jitter, so Dice scores anatomy, not calibration.
+        let reshaded = root.appendingPathComponent("reshaded")
+        try FileManager.default.createDirectory(at: reshaded, withIntermediateDirectories: true)
+        for name in names {
+            let unit = try ImageFile.read(test.appendingPathComponent(name).path).samples.to(.float32) / 255
+            try ImageFile.writePNG((unit.pow(1.4) * 0.8 * 255).rounded().to(.uint8), to: reshaded.appendingPathComponent(name).path)
+        }
+        let reshadedReport = try GenerationMetrics.compute(MetricsOptions(
+            segmenter: segmenter.path, generated: reshaded.path, masks: generated.appendingPathComponent("masks").path))
+        #expect(try #require(reshadedReport.diceMean) > report.diceMean! - 0.1)
     }
 }
 
