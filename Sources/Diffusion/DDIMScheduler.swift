@@ -3,12 +3,20 @@ import Torch
 /// DDIM sampling as diffusers 0.21.4's `DDIMScheduler` does it with the reference's settings:
 /// epsilon prediction, x̂0 clipped, the direction term built from the unclipped ε̂ (SPEC 5.6).
 /// With `eta` > 0 the step adds σ_t·z; the reference always samples with eta 0.
+///
+/// `useClippedModelOutput` builds the direction term from the noise the clipped x̂0 implies instead,
+/// as GLIDE does (diffusers' `use_clipped_model_output`). Whenever x̂0 is clipped, the reference's
+/// step pairs a clipped image with an unclipped noise that no longer add up to x_t, and DDIM, which
+/// never re-injects noise, carries that mismatch to the end as speckle. Mask guidance over-shoots
+/// x̂0 routinely, so it needs this; a well-trained model rarely leaves [-1, 1] without guidance.
 public final class DDIMScheduler: Scheduler {
     public let config: SchedulerConfig
     public let schedule: NoiseSchedule
     public private(set) var timesteps: [Int]
     /// Stochasticity: 0 is deterministic DDIM, 1 has DDPM's posterior variance.
     public var eta: Double
+    /// Re-derive ε̂ from the clipped x̂0 for the direction term (off: the reference's step).
+    public var useClippedModelOutput = false
     private var inferenceSteps: Int
     /// ᾱ after the last step: 1 (a clean image) with set_alpha_to_one, else ᾱ_0.
     private let finalAlphaBar: Float
@@ -49,7 +57,9 @@ public final class DDIMScheduler: Scheduler {
         let c = coefficients(at: t)
         let clip = config.clipSample ? config.clipSampleRange : nil
         let original = predictedOriginal(sample: x, noise: predicted, alphaBar: c.alphaBar, clipRange: clip)
-        let direction = predicted * Double(c.directionWeight)
+        let noise = useClippedModelOutput && clip != nil
+            ? (x - original * Double(Float32Math.sqrt(c.alphaBar))) / Double(Float32Math.sqrt(1 - c.alphaBar)) : predicted
+        let direction = noise * Double(c.directionWeight)
         let deterministic = original * Double(c.originalWeight) + direction
         guard eta > 0 else { return deterministic }
         guard let z else { preconditionFailure("DDIMScheduler.step: eta > 0 needs variance noise") }

@@ -103,6 +103,7 @@ public struct EvaluationModel {
         guard let prediction = PredictionType(rawValue: savedPrediction) else {
             throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): prediction_type is \(savedPrediction), but segmadiff samples only epsilon and v_prediction models")
         }
+        (scheduler as? DDIMScheduler)?.useClippedModelOutput = options.clipsModelOutput
         let model = self.model
         let run = GuidedSampler(scheduler: scheduler, prediction: prediction) { input, t in model(input, timesteps: t) }
         return (choice, options.inferenceSteps ?? choice.defaultSteps, run)

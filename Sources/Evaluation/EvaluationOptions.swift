@@ -42,10 +42,15 @@ public struct EvaluationOptions: Sendable {
     public var blankMask: Bool
     /// `--eval_mask_removal`.
     public var maskRemoval: Bool
-    /// `--guidance_scale` w: ε̂ = (1 + w)·ε̂(x, mask) − w·ε̂(x, blank); 0 is plain conditioning.
+    /// `--guidance_scale` w (`MaskGuidance`); 0 is plain conditioning.
     public var guidanceScale: Double
+    /// `--guidance_detail_scale` d: the guidance of the finest octave; w gives the standard formula.
+    public var guidanceDetailScale: Double
     /// `--guidance_rescale` φ: pulls the guided prediction's spread back to the guided-only one's.
     public var guidanceRescale: Double
+    /// `--use_clipped_model_output` (DDIM): nil lets guidance decide (on with w > 0, else the
+    /// reference's step).
+    public var useClippedModelOutput: Bool?
     /// `--translate` (eval) and `segmadiff translate`: the strength S in [0, 1]; nil samples from noise.
     public var translationStrength: Double?
     /// `segmadiff translate --images DIR`: the images to translate, paired with `--masks` by name.
@@ -58,7 +63,8 @@ public struct EvaluationOptions: Sendable {
                 classesFlag: Int? = nil, imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
                 sampler: SamplerChoice? = nil, fallbackSampler: SamplerChoice = .ddpm, inferenceSteps: Int? = nil,
                 seed: UInt64 = 0, device: Device = .cpu, ablation: Bool = false, blankMask: Bool = false,
-                maskRemoval: Bool = false, guidanceScale: Double = 0, guidanceRescale: Double = 0, translationStrength: Double? = nil,
+                maskRemoval: Bool = false, guidanceScale: Double = 0, guidanceDetailScale: Double = 0, guidanceRescale: Double = 0,
+                useClippedModelOutput: Bool? = nil, translationStrength: Double? = nil,
                 translationImages: String? = nil, commandLine: [String] = []) {
         self.checkpointDirectory = checkpointDirectory
         self.outputDirectory = outputDirectory
@@ -79,11 +85,16 @@ public struct EvaluationOptions: Sendable {
         self.blankMask = blankMask
         self.maskRemoval = maskRemoval
         self.guidanceScale = guidanceScale
+        self.guidanceDetailScale = guidanceDetailScale
         self.guidanceRescale = guidanceRescale
+        self.useClippedModelOutput = useClippedModelOutput
         self.translationStrength = translationStrength
         self.translationImages = translationImages
         self.commandLine = commandLine
     }
 
     public var output: RunFolder { RunFolder(outputDirectory) }
+
+    /// Whether DDIM re-derives its noise from the clipped x̂0: as asked, else whenever guidance is on.
+    public var clipsModelOutput: Bool { useClippedModelOutput ?? (guidanceScale != 0) }
 }

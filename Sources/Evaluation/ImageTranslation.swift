@@ -30,7 +30,9 @@ public enum ImageTranslation {
             "checkpoint": model.folder.path, "strength": strength, "guided": model.guided,
             "image_source": URL(fileURLWithPath: options.translationImages!).standardizedFileURL.path,
             "mask_source": data.source.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? NSNull(),
-            "guidance_scale": options.guidanceScale, "guidance_rescale": options.guidanceRescale, "sampler": sampling.choice.rawValue, "steps": sampling.steps,
+            "guidance_scale": options.guidanceScale, "guidance_detail_scale": options.guidanceDetailScale,
+            "guidance_rescale": options.guidanceRescale, "use_clipped_model_output": sampling.usesClippedModelOutput,
+            "sampler": sampling.choice.rawValue, "steps": sampling.steps,
             "seed": options.seed, "batch_size": options.evalBatchSize, "image_format": writer.format.rawValue,
             "image_size": data.imageSize,
         ], information: [

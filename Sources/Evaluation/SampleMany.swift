@@ -47,8 +47,10 @@ public enum SampleMany {
         // Recorded only when on, so that folders written before guidance existed still resume.
         if let guidance = sampling.guidance {
             manifest.settings["guidance_scale"] = guidance.scale
+            manifest.settings["guidance_detail_scale"] = guidance.detailScale
             if guidance.rescale > 0 { manifest.settings["guidance_rescale"] = guidance.rescale }
         }
+        if sampling.usesClippedModelOutput { manifest.settings["use_clipped_model_output"] = true }
         try manifest.checkResumable(in: folder)
         let folders = !model.guided ? [folder] : multi ? data.segTypes.map { maskFolder.appendingPathComponent($0) } : [maskFolder]
         for url in folders { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }

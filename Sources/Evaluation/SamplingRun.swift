@@ -14,6 +14,8 @@ public struct SamplingRun {
     public let imageSize: Int
     /// `--guidance_scale` with the model's blank mask; nil for plain conditioning.
     public let guidance: MaskGuidance?
+    /// Whether the sampler is DDIM stepping with the noise of the clipped x̂0.
+    public var usesClippedModelOutput: Bool { (sampler.scheduler as? DDIMScheduler)?.useClippedModelOutput ?? false }
     private let sampler: GuidedSampler
 
     public init(model: EvaluationModel, options: EvaluationOptions, data: EvaluationData) throws {
@@ -23,7 +25,8 @@ public struct SamplingRun {
         device = options.device
         imageSize = data.imageSize
         guidance = model.guided && options.guidanceScale != 0
-            ? MaskGuidance(scale: options.guidanceScale, blank: Self.blankMask(model, data: data), rescale: options.guidanceRescale) : nil
+            ? MaskGuidance(scale: options.guidanceScale, blank: Self.blankMask(model, data: data),
+                           detailScale: options.guidanceDetailScale, rescale: options.guidanceRescale) : nil
         if guidance != nil, (model.card.cfgPUncond ?? 0) == 0 {
             FileHandle.standardError.write(Data("segmadiff: note: \(model.folder.path) was not trained with --cfg_p_uncond, so its prediction for the blank mask (the other half of --guidance_scale) is learnt only from mask ablation, if at all\n".utf8))
         }

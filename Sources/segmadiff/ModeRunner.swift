@@ -109,7 +109,8 @@ struct ModeRunner {
             evalBatchSize: options.evalBatchSize, sampleCount: options.evalSampleSize, sampler: options.sampler,
             fallbackSampler: SamplerChoice(options.modelType == .ddim ? .ddim : .ddpm), inferenceSteps: options.numInferenceSteps,
             seed: options.seed, device: device, ablation: options.useAblatedSegmentations, blankMask: options.evalBlankMask,
-            maskRemoval: options.evalMaskRemoval, guidanceScale: options.guidanceScale, guidanceRescale: options.guidanceRescale,
+            maskRemoval: options.evalMaskRemoval, guidanceScale: options.guidanceScale, guidanceDetailScale: options.guidanceDetailScale,
+            guidanceRescale: options.guidanceRescale, useClippedModelOutput: options.useClippedModelOutput,
             translationStrength: options.translate || translationImages != nil ? options.transNoiseLevel : nil,
             translationImages: translationImages, commandLine: CommandLine.arguments)
     }

@@ -58,8 +58,14 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual.", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
     var cfgPUncond = 0.0
 
-    @Option(name: .customLong("guidance_scale"), help: "Sampling: mask guidance strength w, eps = (1 + w) eps(x, mask) - w eps(x, blank); 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely, at about 1 with --sampler ddpm (DDIM turns strong guidance into speckle).")
+    @Option(name: .customLong("guidance_scale"), help: ArgumentHelp("Sampling: mask guidance strength w; 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely (best near 1), and is harmless up to about 3 on models that already follow them.", discussion: "eps = eps(x, mask) + w low(D) + d high(D), D = eps(x, mask) - eps(x, blank), where high(D) is D's finest octave and d is --guidance_detail_scale; d = w is the standard (1 + w) eps(x, mask) - w eps(x, blank)."))
     var guidanceScale = 0.0
+
+    @Option(name: .customLong("guidance_detail_scale"), help: "With --guidance_scale: the guidance of the finest detail (1-2 pixel features). 0 guides the anatomy and leaves fine texture to the conditional prediction, which keeps strong guidance from turning into speckle; set it to the --guidance_scale value for the standard classifier-free formula.")
+    var guidanceDetailScale = 0.0
+
+    @Option(name: .customLong("use_clipped_model_output"), help: "DDIM: build each step's direction from the noise the clipped x0 implies (true) or from the network's (false, the original's step). Default: true with --guidance_scale, false without.")
+    var useClippedModelOutput: Bool?
 
     @Option(name: .customLong("guidance_rescale"), help: "With --guidance_scale: phi in [0, 1] pulls each guided prediction back to the spread of the plain conditional one (0.7 is usual), against over-exposed images at large scales.")
     var guidanceRescale = 0.0
@@ -181,6 +187,9 @@ struct RunOptions: ParsableArguments {
         guard (0..<1).contains(cfgPUncond) else { throw ValidationError("--cfg_p_uncond must be in [0, 1) (got \(cfgPUncond))") }
         guard guidanceScale.isFinite, guidanceScale >= 0 else {
             throw ValidationError("--guidance_scale must be 0 or more (got \(guidanceScale)); 0 is plain mask conditioning")
+        }
+        guard guidanceDetailScale.isFinite, guidanceDetailScale >= 0 else {
+            throw ValidationError("--guidance_detail_scale must be 0 or more (got \(guidanceDetailScale)); 0 leaves fine detail unguided")
         }
         guard (0...1).contains(guidanceRescale) else {
             throw ValidationError("--guidance_rescale must be in [0, 1] (got \(guidanceRescale))")

@@ -89,6 +89,19 @@ import Training
         #expect(many.status == 0, "\(many.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent("guided/samples_many_2/manifest.json"))) as! [String: Any]
         #expect(manifest["guidance_scale"] as? Double == 2 && manifest["guidance_rescale"] as? Double == 0.7)
+        #expect(manifest["guidance_detail_scale"] as? Double == 0 && manifest["use_clipped_model_output"] == nil)
+
+        // Guided DDIM steps with the noise of the clipped x̂0 unless told otherwise; plain DDIM is the original's step.
+        for (flags, folder, clipped) in [(["--guidance_scale", "2"], "ddim-guided", true),
+                                         (["--guidance_scale", "2", "--use_clipped_model_output", "false"], "ddim-guided-reference", false),
+                                         ([], "ddim-plain", false), (["--use_clipped_model_output", "true"], "ddim-plain-clipped", true)] {
+            let run = try SegMaDiffBinary.run(seedFlags(["--mode", "eval_many", "--eval_sample_size", "1", "--sampler", "ddim",
+                                                         "--num_inference_steps", "2", "--output_dir", folder, "--checkpoint_dir", Self.seedFolder] + flags),
+                                              in: scratch.url)
+            #expect(run.status == 0, "\(run.stderr)")
+            let settings = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent("\(folder)/samples_many_1/manifest.json"))) as! [String: Any]
+            #expect((settings["use_clipped_model_output"] as? Bool ?? false) == clipped, "\(folder)")
+        }
     }
 
     func pixels(_ path: String) throws -> [UInt8] {

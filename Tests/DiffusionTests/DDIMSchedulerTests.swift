@@ -34,6 +34,28 @@ import Torch
         }
     }
 
+    /// With use_clipped_model_output the direction term takes the noise the clipped x̂0 implies
+    /// (diffusers' formula); where nothing is clipped the step is the reference's.
+    @Test func clippedModelOutputRederivesTheNoiseOnlyWhenClipping() throws {
+        let reference = DDIMScheduler(), clipped = DDIMScheduler()
+        clipped.useClippedModelOutput = true
+        for scheduler in [reference, clipped] { try scheduler.setTimesteps(50) }
+        let t = 500, prev = 480
+        let x = Tensor.linspace(-1.5, 1.5, count: 8).reshaped(2, 1, 2, 2)
+        let inRange = x * 0.1
+        #expect(maxDifference(clipped.step(modelOutput: inRange, timestep: t, sample: inRange * 0.5),
+                              reference.step(modelOutput: inRange, timestep: t, sample: inRange * 0.5)) < 1e-6)
+
+        let eps = Tensor.full([2, 1, 2, 2], -2.5)
+        let alphaBar = Double(clipped.schedule.alphaBar(t)), alphaBarPrev = Double(clipped.schedule.alphaBar(prev))
+        let original = ((x - eps * (1 - alphaBar).squareRoot()) / alphaBar.squareRoot()).clamped(min: -1, max: 1)
+        let implied = (x - original * alphaBar.squareRoot()) / (1 - alphaBar).squareRoot()
+        let expected = original * alphaBarPrev.squareRoot() + implied * (1 - alphaBarPrev).squareRoot()
+        let step = clipped.step(modelOutput: eps, timestep: t, sample: x)
+        #expect(maxDifference(step, expected) < 1e-5)
+        #expect(maxDifference(step, reference.step(modelOutput: eps, timestep: t, sample: x)) > 0.1)
+    }
+
     @Test func etaZeroDrawsNoNoise() throws {
         let generator = Generator(seed: 1)
         let before = generator.state.scalars(as: UInt8.self)

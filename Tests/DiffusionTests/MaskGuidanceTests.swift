@@ -24,34 +24,56 @@ import Torch
         #expect(maxDifference(plain.images, guided.images) == 0)
     }
 
-    /// One forward of 2B samples gives (1 + w)·ε(x, mask) − w·ε(x, blank) with both computed apart.
+    /// One forward of 2B samples gives (1 + w)·ε(x, mask) − w·ε(x, blank) with both computed apart
+    /// (the standard formula: the detail scale equal to w).
     @Test func theBatchedForwardEqualsTwoSeparateOnes() {
         let x = Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 1))
         let t = Tensor.full([2], 500, TensorOptions(.int64))
         var calls: [[Int]] = []
         let recording: Denoiser = { input, t in calls.append(input.shape); return Self.nonlinear(input, t) }
-        let guidance = MaskGuidance(scale: 3, blank: Self.blank)
+        let guidance = MaskGuidance(scale: 3, blank: Self.blank, detailScale: 3)
         let batched = guidance.predict(recording, image: x, condition: Self.mask, timestep: t)
 
         let guided = Self.nonlinear(Tensor.cat([x, Self.mask], dim: 1), t)
         let unguided = Self.nonlinear(Tensor.cat([x, Self.blank.expanded(to: [2, 1, 4, 4])], dim: 1), t)
         #expect(calls == [[4, 2, 4, 4]])
         #expect(maxDifference(batched, guided * 4 - unguided * 3) < 1e-6)
-        #expect(maxDifference(batched, MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3)) == 0)
+        #expect(maxDifference(batched, MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, detailScale: 3)) == 0)
     }
 
     /// φ = 1 gives each sample the spread of its guided-only prediction; φ between mixes linearly.
     @Test func rescaleMatchesTheGuidedOnlySpread() {
         let guided = Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 8))
         let unguided = Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 9)) * 0.5
-        let plain = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3)
-        let full = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 1)
+        let plain = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, detailScale: 3)
+        let full = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, detailScale: 3, rescale: 1)
         let dims = [1, 2, 3]
         #expect(maxDifference(full.std(dims: dims), guided.std(dims: dims)) < 1e-5)
         #expect(maxDifference(full * plain.std(dims: dims, keepDim: true) / guided.std(dims: dims, keepDim: true), plain) < 1e-5)
-        let half = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 0.5)
+        let half = MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, detailScale: 3, rescale: 0.5)
         #expect(maxDifference(half, (full + plain) * 0.5) < 1e-5)
-        #expect(maxDifference(MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, rescale: 0), plain) == 0)
+        #expect(maxDifference(MaskGuidance.combine(guided: guided, unguided: unguided, scale: 3, detailScale: 3, rescale: 0), plain) == 0)
+    }
+
+    /// With d = 0 a smooth difference is guided in full and a one-pixel checkerboard not at all;
+    /// d scales only the part the blur removes.
+    @Test func theDetailScaleActsOnTheFinestOctaveOnly() {
+        let guided = Tensor.randn([2, 1, 8, 8], generator: Generator(seed: 5))
+        let smooth = Tensor.full([2, 1, 8, 8], 0.25)
+        let row = Tensor.arange(0, 8).remainder(2).reshaped(1, 1, 1, 8)
+        let checkerboard = (row + row.transposed(2, 3)).remainder(2).to(.float32) - 0.5
+        let standard = MaskGuidance.combine(guided: guided, unguided: guided - smooth, scale: 3, detailScale: 3)
+        #expect(maxDifference(MaskGuidance.combine(guided: guided, unguided: guided - smooth, scale: 3, detailScale: 0), standard) < 1e-6)
+        // The standard formula moves it by 1.5 everywhere; only the blur's edge rows let a trace through.
+        #expect(maxDifference(MaskGuidance.combine(guided: guided, unguided: guided - checkerboard, scale: 3, detailScale: 0), guided) < 0.05)
+
+        let difference = Tensor.randn([2, 1, 8, 8], generator: Generator(seed: 6))
+        let coarse = MaskGuidance.coarsePart(of: difference)
+        let mixed = MaskGuidance.combine(guided: guided, unguided: guided - difference, scale: 3, detailScale: 0.5)
+        #expect(maxDifference(mixed, guided + coarse * 3 + (difference - coarse) * 0.5) < 1e-6)
+        // Too small to halve: all of it counts as coarse.
+        let tiny = Tensor.randn([1, 1, 1, 5], generator: Generator(seed: 7))
+        #expect(maxDifference(MaskGuidance.coarsePart(of: tiny), tiny) == 0)
     }
 
     @Test func guidanceIsSkippedWithoutACondition() throws {
