@@ -57,8 +57,7 @@ public final class DDIMScheduler: Scheduler {
         let c = coefficients(at: t)
         let clip = config.clipSample ? config.clipSampleRange : nil
         let original = predictedOriginal(sample: x, noise: predicted, alphaBar: c.alphaBar, clipRange: clip)
-        let noise = useClippedModelOutput && clip != nil
-            ? (x - original * Double(Float32Math.sqrt(c.alphaBar))) / Double(Float32Math.sqrt(1 - c.alphaBar)) : predicted
+        let noise = useClippedModelOutput && clip != nil ? impliedNoise(sample: x, original: original, alphaBar: c.alphaBar) : predicted
         let direction = noise * Double(c.directionWeight)
         let deterministic = original * Double(c.originalWeight) + direction
         guard eta > 0 else { return deterministic }

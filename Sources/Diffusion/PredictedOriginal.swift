@@ -10,3 +10,10 @@ func predictedOriginal(sample x: Tensor, noise predicted: Tensor, alphaBar: Floa
     guard let clipRange else { return original }
     return original.clamped(min: -clipRange, max: clipRange)
 }
+
+/// ε = (x_t − sqrt(ᾱ_t)·x̂0) / sqrt(1 − ᾱ_t): the noise that takes `original` to `x`, the inverse of
+/// `predictedOriginal` (used to re-derive ε̂ after x̂0 was clipped).
+func impliedNoise(sample x: Tensor, original: Tensor, alphaBar: Float) -> Tensor {
+    let signalPart = original * Double(Float32Math.sqrt(alphaBar))
+    return (x - signalPart) / Double(Float32Math.sqrt(1 - alphaBar))
+}
