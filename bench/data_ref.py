@@ -1,4 +1,4 @@
-"""The Python reference's data pipeline (SPEC 2.2, 2.3, 2.7) on a folder made by `segmadiff-bench data`:
+"""The Python reference's data pipeline (docs/python-reference.md §2.2, 2.3, 2.7) on a folder made by `segmadiff-bench data`:
 PIL decode, convert("L"), Resize((S, S)) bilinear, ToTensor, Normalize(0.5, 0.5) for images; convert("L"),
 Resize NEAREST, ToTensor for masks; a DataLoader with num_workers=0, batch B, shuffled, default collate.
 

@@ -1,7 +1,7 @@
 import Torch
 
 /// DDIM sampling as diffusers 0.21.4's `DDIMScheduler` does it with the reference's settings:
-/// epsilon prediction, x̂0 clipped, the direction term built from the unclipped ε̂ (SPEC 5.6).
+/// epsilon prediction, x̂0 clipped, the direction term built from the unclipped ε̂ (docs/python-reference.md §5.6).
 /// With `eta` > 0 the step adds σ_t·z; the reference always samples with eta 0.
 ///
 /// `useClippedModelOutput` builds the direction term from the noise the clipped x̂0 implies instead,

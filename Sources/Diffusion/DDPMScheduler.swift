@@ -1,7 +1,7 @@
 import Torch
 
 /// Ancestral DDPM sampling as diffusers 0.21.4's `DDPMScheduler` does it with the reference's
-/// settings: epsilon prediction, x̂0 clipped, the "fixed_small" posterior variance (SPEC 5.5).
+/// settings: epsilon prediction, x̂0 clipped, the "fixed_small" posterior variance (docs/python-reference.md §5.5).
 ///
 /// Scalars are float32 (square roots through libtorch, see `Float32Math`), combined in diffusers'
 /// order, so steps match diffusers bit for bit.
@@ -77,6 +77,6 @@ public final class DDPMScheduler: Scheduler {
                             variance: variance)
     }
 
-    /// The fixed_small posterior variance of the step from t (SPEC 5.5's examples).
+    /// The fixed_small posterior variance of the step from t (docs/python-reference.md §5.5's examples).
     public func variance(at t: Int) -> Float { coefficients(at: t).variance }
 }

@@ -10,10 +10,10 @@ public enum Conditioning {
     /// No condition channels: an unconditional model.
     case none(batchSize: Int, height: Int, width: Int)
     /// One condition [B, Cm, H, W] for the whole run, so the masks returned are the masks used
-    /// (SPEC 9 #14's fix: an ablated mask is drawn once per sample).
+    /// (docs/python-reference.md §9 #14's fix: an ablated mask is drawn once per sample).
     case fixed(Tensor)
     /// A condition recomputed before every step: the reference's behaviour, which redraws the
-    /// mask ablation at each denoising step (SPEC 7.1). `draw` is called once per step.
+    /// mask ablation at each denoising step (docs/python-reference.md §7.1). `draw` is called once per step.
     case redrawnEveryStep(batchSize: Int, height: Int, width: Int, draw: () -> Tensor)
 
     var batchSize: Int {
@@ -48,7 +48,7 @@ public struct SamplingError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// The segmentation-guided sampling loop of SPEC 7.1-7.2 (and the unconditional one of 7.3), for
+/// The segmentation-guided sampling loop of docs/python-reference.md §7.1-7.2 (and the unconditional one of 7.3), for
 /// any scheduler: noise → for each t { ε̂ = denoiser(concat(x, mask), t); x = step(ε̂, t, x) }.
 ///
 /// It knows nothing of the model: the denoiser is a closure, so the loop is tested with toy ones.

@@ -1,7 +1,7 @@
 import Torch
 
 /// Conversions of sampled images from the model's [-1, 1] range, as the reference pipelines make
-/// them (SPEC 7.1, Appendix A.10).
+/// them (docs/python-reference.md §7.1, Appendix A.10).
 public enum ImageOutput {
     /// clamp(x/2 + 0.5, 0, 1), in x's dtype.
     public static func unitRange(_ x: Tensor) -> Tensor {

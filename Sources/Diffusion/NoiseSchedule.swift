@@ -1,7 +1,7 @@
 import Torch
 
 /// The forward (noising) process shared by every scheduler: a linear β schedule and its cumulative
-/// product ᾱ_t = Π(1 − β_s), as diffusers 0.21.4 builds them (SPEC 5.1).
+/// product ᾱ_t = Π(1 − β_s), as diffusers 0.21.4 builds them (docs/python-reference.md §5.1).
 ///
 /// The tables are made by the same libtorch float32 ops diffusers uses (`linspace`, `1 − β`,
 /// `cumprod`), so they match its values bit for bit rather than merely to rounding.
@@ -30,7 +30,7 @@ public struct NoiseSchedule: @unchecked Sendable {
     /// ᾱ_t for a timestep of the training grid.
     public func alphaBar(_ t: Int) -> Float { alphaBars[t] }
 
-    /// x_t = sqrt(ᾱ_t)·x0 + sqrt(1 − ᾱ_t)·ε with one t per sample (SPEC 5.3).
+    /// x_t = sqrt(ᾱ_t)·x0 + sqrt(1 − ᾱ_t)·ε with one t per sample (docs/python-reference.md §5.3).
     ///
     /// `timesteps` is an int64 tensor of B values (or a single one for the whole batch). As in
     /// diffusers, ᾱ is cast to x0's dtype before the square roots, so bf16 training sees bf16 maths.

@@ -1,7 +1,7 @@
 import Torch
 
 /// x̂0 = (x_t − sqrt(1 − ᾱ_t)·ε̂) / sqrt(ᾱ_t): the clean image implied by a noise prediction, as
-/// DDPM and DDIM form it (optionally clipped to ±range, SPEC 5.5-5.6).
+/// DDPM and DDIM form it (optionally clipped to ±range, docs/python-reference.md §5.5-5.6).
 func predictedOriginal(sample x: Tensor, noise predicted: Tensor, alphaBar: Float, clipRange: Double?) -> Tensor {
     let noiseScale = Float32Math.sqrt(1 - alphaBar)
     let signalScale = Float32Math.sqrt(alphaBar)

@@ -26,7 +26,7 @@ extension Scheduler {
         step(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: nil)
     }
 
-    /// Forward noising with the scheduler's schedule (training; SPEC 5.3).
+    /// Forward noising with the scheduler's schedule (training; docs/python-reference.md §5.3).
     public func addNoise(to x0: Tensor, noise: Tensor, timesteps: Tensor) -> Tensor {
         schedule.addNoise(to: x0, noise: noise, timesteps: timesteps)
     }

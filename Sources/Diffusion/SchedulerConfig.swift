@@ -8,7 +8,7 @@ public enum SchedulerKind: String, Sendable, CaseIterable {
 }
 
 /// The settings of a DDPM or DDIM scheduler, as diffusers saves them in
-/// `scheduler/scheduler_config.json` (SPEC 5.2). The defaults are diffusers 0.21.4's, which are what
+/// `scheduler/scheduler_config.json` (docs/python-reference.md §5.2). The defaults are diffusers 0.21.4's, which are what
 /// the reference trains with.
 ///
 /// Every key is kept on a round trip, but a scheduler is built only from values segmadiff implements

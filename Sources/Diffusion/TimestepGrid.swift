@@ -1,6 +1,6 @@
 /// The inference timestep grids of diffusers 0.21.4.
 enum TimestepGrid {
-    /// "leading" spacing (DDPM, DDIM; SPEC 5.4): multiples of T // n from (n − 1)·(T // n) down to
+    /// "leading" spacing (DDPM, DDIM; docs/python-reference.md §5.4): multiples of T // n from (n − 1)·(T // n) down to
     /// 0, shifted by `offset`.
     static func leading(steps n: Int, trainTimesteps: Int, offset: Int) throws -> [Int] {
         guard n >= 1, n <= trainTimesteps else { throw SchedulerError.stepCount(n, max: trainTimesteps) }

@@ -4,9 +4,9 @@ import ModelCard
 import Torch
 import Training
 
-/// The samples an evaluation mode conditions on, in file-name order (never shuffled, SPEC 9 #33):
+/// The samples an evaluation mode conditions on, in file-name order (never shuffled, docs/python-reference.md §9 #33):
 /// the test split of `--seg_dir` (with `--img_dir`'s test images when they are shown), or a flat
-/// folder of masks (`segmadiff sample --masks DIR`). Eval modes read only the test split (SPEC 9 #28).
+/// folder of masks (`segmadiff sample --masks DIR`). Eval modes read only the test split (docs/python-reference.md §9 #28).
 public struct EvaluationData {
     /// Nil for an unconditional model with nothing to show beside its samples.
     public let dataset: Dataset?

@@ -4,10 +4,10 @@ import Foundation
 import Torch
 import Training
 
-/// `--mode eval` (SPEC 8.2 with SPEC 9's fixes): samples conditioned on the first test batch in
+/// `--mode eval` (docs/python-reference.md §8.2 with docs/python-reference.md §9's fixes): samples conditioned on the first test batch in
 /// file-name order, written as the seed's grids `samples/-001.png`, `-001_cond_seg_<type>.png` (the
 /// masks actually used) and `-001_orig.png` (only when test images were given); the batch has the
-/// split's actual length (SPEC 9 #18). `--eval_mask_removal` adds the mask-removal figure.
+/// split's actual length (docs/python-reference.md §9 #18). `--eval_mask_removal` adds the mask-removal figure.
 /// With `--translate`, the samples are the test images translated under their masks.
 public enum GenerationEvaluation {
     /// The files written, in order.

@@ -7,7 +7,7 @@ import Training
 
 /// `--eval_mask_removal`: samples a few test masks in every state of `MaskRemovalSchedule`, from the
 /// same noise in every row so that differences come from the mask alone, and writes the figure as
-/// `OUTPUT/mask_removal.png` and `.pdf` (not the seed's working-directory PDF, SPEC 9 #31).
+/// `OUTPUT/mask_removal.png` and `.pdf` (not the seed's working-directory PDF, docs/python-reference.md §9 #31).
 public enum MaskRemovalFigure {
     /// The samples (columns) shown.
     public static let maxSamples = 4
@@ -15,7 +15,7 @@ public enum MaskRemovalFigure {
     public static func pngURL(_ output: RunFolder) -> URL { output.root.appendingPathComponent("mask_removal.png") }
     public static func pdfURL(_ output: RunFolder) -> URL { output.root.appendingPathComponent("mask_removal.pdf") }
 
-    /// Fails before any sampling when the figure cannot be made (SPEC 9 #8).
+    /// Fails before any sampling when the figure cannot be made (docs/python-reference.md §9 #8).
     static func checkPossible(_ model: EvaluationModel) throws {
         guard model.guided else {
             throw UsageError("--eval_mask_removal needs a segmentation-guided model, but \(model.folder.unet.path) takes no masks")

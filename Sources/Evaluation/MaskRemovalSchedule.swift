@@ -2,7 +2,7 @@ import Torch
 
 /// The mask states of the mask-removal figure. Segmadiff's schedule is explicit and not cumulative:
 /// row 0 is the full mask, row k (k = 1..K-1) is the full mask with only class k set to background.
-/// (The seed removed the classes present cumulatively and in place, SPEC 8.2 and 9 #31.)
+/// (The seed removed the classes present cumulatively and in place, docs/python-reference.md §8.2 and 9 #31.)
 public struct MaskRemovalSchedule: Sendable {
     public struct Row: Sendable, Equatable {
         /// The class set to background; nil for the full mask.

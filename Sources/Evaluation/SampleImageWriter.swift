@@ -3,7 +3,7 @@ import Diffusion
 import ModelCard
 import Torch
 
-/// How eval_many stores a sampled image (SPEC 9 #15, #30): an 8-bit PNG for 1 or 3 channels, else an
+/// How eval_many stores a sampled image (docs/python-reference.md §9 #15, #30): an 8-bit PNG for 1 or 3 channels, else an
 /// NPY of float32 in [0, 1]; for a model trained on windowed data (CT in HU), an NPY in the window's
 /// own units. Either way, reading the file back with the model's normalisation gives the sample.
 public struct SampleImageWriter: Sendable {

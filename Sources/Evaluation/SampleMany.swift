@@ -4,7 +4,7 @@ import ModelCard
 import Torch
 import Training
 
-/// `--mode eval_many` and `segmadiff sample`: exactly N images (SPEC 9 #29, #30) in
+/// `--mode eval_many` and `segmadiff sample`: exactly N images (docs/python-reference.md §9 #29, #30) in
 /// `OUTPUT/samples_many_<N>/`, conditioned on the test masks (or `--masks DIR`) in file-name order,
 /// cycling through them; each image's mask as used (ablated, when on) in `masks/` under the same
 /// name; `manifest.json`. Images already written are kept, so a stopped run continues where it was.

@@ -10,7 +10,7 @@ public struct SampleSeeds: Sendable {
     /// Image `index`'s initial noise x_T.
     public func noise(_ index: Int) -> UInt64 { ShuffleOrder.mixed(seed, UInt64(index), 0x0015_E5EE_D001) }
 
-    /// Image `index`'s mask ablation, drawn once for the whole run (SPEC 9 #14).
+    /// Image `index`'s mask ablation, drawn once for the whole run (docs/python-reference.md §9 #14).
     public func ablation(_ index: Int) -> UInt64 { ShuffleOrder.mixed(seed, UInt64(index), 0xAB1A_7E5E_ED02) }
 
     /// The noise of the stochastic (DDPM) steps of batch `index`, a fixed window of images.

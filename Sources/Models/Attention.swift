@@ -1,6 +1,6 @@
 import Torch
 
-/// Multi-head self-attention over the pixels of a feature map, with a residual (SPEC.md 3.6):
+/// Multi-head self-attention over the pixels of a feature map, with a residual (docs/python-reference.md §3.6):
 /// out = x + to_out(softmax(Q K^T / sqrt(d)) V) with Q, K, V projections of GroupNorm(x).
 final class Attention: Module {
     @Child(key: "group_norm") var norm: GroupNorm

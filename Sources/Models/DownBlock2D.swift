@@ -19,7 +19,7 @@ final class DownBlock2D: Module {
         self.downsamplers = downsample ? [Downsample2D(channels: outChannels)] : []
     }
 
-    /// Returns the block's output and the skips it pushes, oldest first (SPEC.md 3.2).
+    /// Returns the block's output and the skips it pushes, oldest first (docs/python-reference.md §3.2).
     func callAsFunction(_ x: Tensor, time: Tensor) -> (Tensor, skips: [Tensor]) {
         var h = x
         var skips: [Tensor] = []

@@ -1,6 +1,6 @@
 import Torch
 
-/// The MDFormer's fixed high-pass filter (SPEC.md 4.4): HP = delta at the centre minus a normalised
+/// The MDFormer's fixed high-pass filter (docs/python-reference.md §4.4): HP = delta at the centre minus a normalised
 /// k x k Gaussian of width sigma, computed in float64 and cast to float32 as the fork does.
 enum HighPassKernel {
     /// The grid the Gaussian is sampled on. The fork's `linspace(-k//2, k//2, k)` floors -15/2 to -8,

@@ -1,5 +1,5 @@
 /// diffusers <= 0.16 (the `AttentionBlock` era) named the attention projections `query`, `key`,
-/// `value` and `proj_attn`; the same tensors are now `to_q`, `to_k`, `to_v` and `to_out.0` (SPEC.md 3.9).
+/// `value` and `proj_attn`; the same tensors are now `to_q`, `to_k`, `to_v` and `to_out.0` (docs/python-reference.md §3.9).
 enum LegacyAttentionNames {
     static let renames = [("query", "to_q"), ("key", "to_k"), ("value", "to_v"), ("proj_attn", "to_out.0")]
 

@@ -2,11 +2,11 @@ import Foundation
 import ModelCard
 import Torch
 
-/// The Mamba-Dynamic Transformer after the U-Net mid block (SPEC.md 4.3):
+/// The Mamba-Dynamic Transformer after the U-Net mid block (docs/python-reference.md §4.3):
 ///     [U; Z] = in_proj(X);  V = HP(DyT(dw_conv(U)));  [δ; B; C] = x_proj(V);  Δ = softplus(dt_proj(δ))
 ///     Y = column scan(row scan(V));  out = out_proj(Y ⊙ sigmoid(Z))
 /// No residual, no norm, no timestep (the fork's design, kept). `variant` picks the fork's exact
-/// block (`reference`) or the paper's (`segmadiff`), see DESIGN.md 6.
+/// block (`reference`) or the paper's (`segmadiff`), see docs/architecture.md §6.
 public final class MDFormer: Module {
     @Parameter(key: "A_log") var aLog: Tensor
     @Parameter(key: "D") var skip: Tensor
@@ -56,7 +56,7 @@ public final class MDFormer: Module {
 
     /// Δ0 ~ log-uniform on [dt_min, dt_max] per channel; the bias is softplus⁻¹(Δ0) = Δ0 + ln(1 - e^-Δ0).
     /// The fork writes ln(max(e^-Δ0 - 1, 1e-8)), whose clamp always fires: bias = Δ0 - 18.42 and the
-    /// scan starts dead (SPEC.md 4.6-2). The `reference` variant keeps that, for parity.
+    /// scan starts dead (docs/python-reference.md §4.6-2). The `reference` variant keeps that, for parity.
     static func stepBias(channels: Int, config: MDFormerConfig) -> Tensor {
         withNoGrad {
             let (low, high) = (Foundation.log(config.dtMin), Foundation.log(config.dtMax))

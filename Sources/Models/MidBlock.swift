@@ -9,7 +9,7 @@ protocol MidBlock: Module {
 extension UNetMidBlock2D: MidBlock {}
 
 /// The fork's `CustomMidBlock`: MDFormer(mid_block(h, temb)), with no residual around the MDFormer
-/// and no timestep input to it (SPEC.md 4.1). Keys `mid_block.orig_mid_block.*`, `mid_block.MDFormer.*`.
+/// and no timestep input to it (docs/python-reference.md §4.1). Keys `mid_block.orig_mid_block.*`, `mid_block.MDFormer.*`.
 final class MidBlockWithMDFormer: Module, MidBlock {
     @Child(key: "orig_mid_block") var block: UNetMidBlock2D
     @Child(key: "MDFormer") var mdformer: MDFormer

@@ -1,6 +1,6 @@
 import Torch
 
-/// Halves the resolution with a strided 3x3 convolution (SPEC.md 3.5; key `downsamplers.0.conv`).
+/// Halves the resolution with a strided 3x3 convolution (docs/python-reference.md §3.5; key `downsamplers.0.conv`).
 final class Downsample2D: Module {
     @Child var conv: Conv2d
 

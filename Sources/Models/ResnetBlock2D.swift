@@ -1,6 +1,6 @@
 import Torch
 
-/// Pre-norm residual block with additive time conditioning (SPEC.md 3.4).
+/// Pre-norm residual block with additive time conditioning (docs/python-reference.md §3.4).
 final class ResnetBlock2D: Module {
     @Child var norm1: GroupNorm
     @Child var conv1: Conv2d

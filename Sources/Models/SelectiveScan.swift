@@ -1,6 +1,6 @@
 import Torch
 
-/// The MDFormer's selective state-space scan along one image axis (SPEC.md 4.3): for each line,
+/// The MDFormer's selective state-space scan along one image axis (docs/python-reference.md §4.3): for each line,
 /// with state s := 0 at its start and, at each position in order,
 ///     s = exp(A Δ) ⊙ s + Δ u B,    y = Σ_n C s + D u.
 /// Lines are independent. On the CPU (float32/float64) one pass is a single fused op that keeps each

@@ -1,7 +1,7 @@
 import Foundation
 import Torch
 
-/// The fixed sinusoidal code of a timestep (SPEC.md 3.7): with half = dim/2 and
+/// The fixed sinusoidal code of a timestep (docs/python-reference.md §3.7): with half = dim/2 and
 /// f_i = exp(-ln(10000) i / (half - shift)), e(t) = [cos(t f), sin(t f)] (or sin first without the flip).
 /// Computed in float32 in the same order as diffusers, so the codes match it bit for bit.
 struct SinusoidalTimesteps {

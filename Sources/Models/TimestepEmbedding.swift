@@ -1,6 +1,6 @@
 import Torch
 
-/// The timestep's conditioning vector: emb = linear_2(SiLU(linear_1(sinusoid(t)))) (SPEC.md 3.3).
+/// The timestep's conditioning vector: emb = linear_2(SiLU(linear_1(sinusoid(t)))) (docs/python-reference.md §3.3).
 final class TimestepEmbedding: Module {
     @Child(key: "linear_1") var hidden: Linear
     @Child(key: "linear_2") var output: Linear

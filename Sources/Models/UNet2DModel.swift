@@ -2,7 +2,7 @@ import ModelCard
 import Torch
 
 /// diffusers' UNet2DModel built from its config.json, optionally with the MDFormer after the mid
-/// block (SPEC.md 3, 4). State-dict keys equal diffusers' (and the fork's) exactly.
+/// block (docs/python-reference.md §3, 4). State-dict keys equal diffusers' (and the fork's) exactly.
 public final class UNet2DModel: Module {
     @Child(key: "conv_in") var convIn: Conv2d
     @Child(key: "time_embedding") var timeEmbedding: TimestepEmbedding

@@ -1,6 +1,6 @@
 import Foundation
 
-/// diffusers' `unet/config.json` for a `UNet2DModel` (SPEC.md 3.1, 3.9). Every key diffusers 0.21.4
+/// diffusers' `unet/config.json` for a `UNet2DModel` (docs/python-reference.md §3.1, 3.9). Every key diffusers 0.21.4
 /// writes is read; a missing key takes diffusers' default. Values segmadiff cannot build are refused
 /// by `validate(file:)`, never silently ignored.
 public struct UNetConfig: Codable, Equatable, Sendable {
@@ -33,7 +33,7 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     public var attnNormNumGroups: Int?
     public var numTrainTimesteps: Int?
 
-    /// The SegMaDiff layout of SPEC.md 3.1: six levels, attention at the second-lowest resolution.
+    /// The SegMaDiff layout of docs/python-reference.md §3.1: six levels, attention at the second-lowest resolution.
     public static func segmadiff(sampleSize: Int, inChannels: Int, outChannels: Int, layersPerBlock: Int = 2,
                                  blockOutChannels: [Int] = [128, 128, 256, 256, 512, 512]) -> UNetConfig {
         let levels = blockOutChannels.count

@@ -1,7 +1,7 @@
 import CTorch
 
 extension Tensor {
-    /// One pass of the MDFormer's selective scan (SPEC.md 4.3) as a single fused CPU op whose result
+    /// One pass of the MDFormer's selective scan (docs/python-reference.md §4.3) as a single fused CPU op whose result
     /// supports `backward()`: for every line, s := 0, then at each position
     ///     s = exp(a dt) s + dt u b,    y = Σ_n c s + d u.
     /// u, dt: [B, E, H, W]; b, c: [B, N, H, W]; a: [N] or [E, N]; d: [E]. `dim` 3 scans each row left

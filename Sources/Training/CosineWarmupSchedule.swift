@@ -1,10 +1,10 @@
 import Foundation
 
-/// The learning-rate schedule of the reference (SPEC 6.1): diffusers' `get_cosine_schedule_with_warmup`
+/// The learning-rate schedule of the reference (docs/python-reference.md §6.1): diffusers' `get_cosine_schedule_with_warmup`
 /// driven by PyTorch's LambdaLR. A linear warm-up from 0, then half a cosine down to 0 at `totalSteps`.
 ///
 /// `learningRate(atStep: s)` is the rate of the optimizer update at 0-based step s. LambdaLR applies
-/// λ(0) to the first update, so the reference's first update uses lr = 0 (SPEC 9 #22); this
+/// λ(0) to the first update, so the reference's first update uses lr = 0 (docs/python-reference.md §9 #22); this
 /// reproduces that, for parity.
 public struct CosineWarmupSchedule: Equatable, Sendable {
     public let baseLearningRate: Double

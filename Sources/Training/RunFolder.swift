@@ -1,7 +1,7 @@
 import Foundation
 import Torch
 
-/// The files of one run (DESIGN.md 10), in the seed's checkpoint layout plus segmadiff's additions:
+/// The files of one run (docs/architecture.md §10), in the seed's checkpoint layout plus segmadiff's additions:
 /// `unet/`, `scheduler/`, `model_index.json`, `training_state/`, `samples/`, `logs/`, `run.json`.
 public struct RunFolder: Sendable {
     public let root: URL

@@ -2,7 +2,7 @@ import Datasets
 import Foundation
 import Torch
 
-/// Image grids as the seed writes them (SPEC 8.1): 4 columns, rows = ceil(n/4), left to right then
+/// Image grids as the seed writes them (docs/python-reference.md §8.1): 4 columns, rows = ceil(n/4), left to right then
 /// top to bottom, empty cells black, an RGB PNG.
 public enum SampleGrid {
     /// Tiles [N, C, H, W] values in [0, 1] into a uint8 [3, rows·H, 4·W] image.

@@ -5,7 +5,7 @@ import ModelCard
 import Models
 import Torch
 
-/// The training loop of SPEC 6 with segmadiff's fixes: seeded, exactly resumable, atomic
+/// The training loop of docs/python-reference.md §6 with segmadiff's fixes: seeded, exactly resumable, atomic
 /// checkpoints with the full training state, per-sample mask ablation, optional EMA and bf16.
 ///
 /// One step: x0, ε ~ N(0, I), t ~ U{0..999} → x_t = add_noise(x0, ε, t) → ε̂ = unet(concat(x_t, mask), t)
@@ -401,7 +401,7 @@ final class TrainingSession {
         }
     }
 
-    /// The validation split cycles, so grids never run out of masks (SPEC 9 #17).
+    /// The validation split cycles, so grids never run out of masks (docs/python-reference.md §9 #17).
     private func nextValidationBatch() throws -> Batch {
         if let batch = try validation.next() { return batch }
         guard let batch = try validation.next() else {

@@ -100,7 +100,7 @@ struct ModeRunner {
     }
 
     /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
-    /// whose default is the seed's name without its `-ablated` for eval flags, SPEC 9 #20).
+    /// whose default is the seed's name without its `-ablated` for eval flags, docs/python-reference.md §9 #20).
     func evaluationOptions(maskFolder: String?, device: Device, translationImages: String? = nil) throws -> EvaluationOptions {
         return EvaluationOptions(
             checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,

@@ -8,7 +8,7 @@ import Training
 /// The evaluation modes through the real binary: the seed's flags, the subcommands, user errors.
 @Suite(.serialized) struct EvalCommandTests {
     let scratch = TemporaryFolder()
-    /// The seed's default folder for these flags (no `-ablated` for eval flags, SPEC 9 #20).
+    /// The seed's default folder for these flags (no `-ablated` for eval flags, docs/python-reference.md §9 #20).
     static let seedFolder = "ddim-breast_mri-\(TinyRun.size)-segguided"
 
     init() throws {

@@ -40,7 +40,7 @@ struct PreprocessParityTests {
     @Test func seedEncodingIsKOver255AndRoundTrips() {
         let labels = Tensor.arange(0, 256).reshaped(1, 1, 16, 16)
         let encoded = MaskEncoder(encoding: .seed, channelMode: .single, classes: 256, segTypeCount: 1).encoded(labels)
-        // The reference recovers labels with int(255·m) (truncation); the round trip is exact (SPEC A.6).
+        // The reference recovers labels with int(255·m) (truncation); the round trip is exact (docs/python-reference.md §A.6).
         let recovered = (encoded * 255).to(.int64)
         #expect(recovered.eq(labels).all().item == 1)
         #expect(encoded.flattenedValues()[3] == Float(3) / 255)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import Torch
 
-/// The bad-input table (DESIGN 10): each broken data set gives one line naming the file and the fix,
+/// The bad-input table (docs/architecture.md §10): each broken data set gives one line naming the file and the fix,
 /// before any work, and nothing in the data folder is written.
 @Suite("Data validation")
 struct ValidationTests {

@@ -34,7 +34,7 @@ import Torch
         }
     }
 
-    /// SPEC 5.5's examples.
+    /// docs/python-reference.md §5.5's examples.
     @Test func fixedSmallVariance() {
         let scheduler = DDPMScheduler()
         #expect(abs(scheduler.variance(at: 1) - 5.4532e-5) < 1e-8)

@@ -12,7 +12,7 @@ import Torch
         #expect(schedule.alphaBars == expected.scalars(as: Float.self))
     }
 
-    /// SPEC 5.1's table and Appendix A.2.
+    /// docs/python-reference.md §5.1's table and Appendix A.2.
     @Test func specTableValues() {
         let betas = schedule.betas.scalars(as: Float.self)
         #expect(betas[0] == 1e-4 && betas[999] == 0.02)

@@ -16,7 +16,7 @@ import Training
         let written = try GenerationEvaluation.run(model.options(output: output))
         let samples = output.appendingPathComponent("samples")
         #expect(written.map(\.lastPathComponent) == ["-001.png", "-001_cond_seg_all.png", "-001_orig.png"])
-        // --eval_batch_size 4 but only 2 test masks: a grid of 2 (one row of 4 cells, SPEC 9 #18).
+        // --eval_batch_size 4 but only 2 test masks: a grid of 2 (one row of 4 cells, docs/python-reference.md §9 #18).
         for name in ["-001.png", "-001_cond_seg_all.png", "-001_orig.png"] {
             let grid = try decoded(samples.appendingPathComponent(name))
             #expect(grid.samples.shape == [3, TinyRun.size, 4 * TinyRun.size], "\(name)")

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 import Torch
 
-/// The figure itself, for class counts the seed's fixed palettes could not draw (SPEC 9 #8).
+/// The figure itself, for class counts the seed's fixed palettes could not draw (docs/python-reference.md §9 #8).
 struct MaskRemovalPlotTests {
     func plot(classes: Int, samples: Int) -> MaskRemovalPlot {
         let schedule = MaskRemovalSchedule(classes: classes, names: nil)

@@ -5,7 +5,7 @@ import TestSupport
 @testable import Models
 import Torch
 
-/// The published SegMaDiff model (SPEC.md 3.1, Appendix A.1), built on the CPU but never run.
+/// The published SegMaDiff model (docs/python-reference.md §3.1, Appendix A.1), built on the CPU but never run.
 @Suite struct FullSizeModelTests {
     @Test func keysAndShapesEqualTheForksListing() throws {
         let model = UNet2DModel(config: .segmadiff(sampleSize: 256, inChannels: 2, outChannels: 1),

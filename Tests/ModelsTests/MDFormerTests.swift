@@ -5,7 +5,7 @@ import Testing
 import Torch
 
 @Suite struct MDFormerTests {
-    /// SPEC.md 4.4 / Appendix A.4: the fork's off-centre kernel, value by value.
+    /// docs/python-reference.md §4.4 / Appendix A.4: the fork's off-centre kernel, value by value.
     @Test func referenceHighPassKernelHasTheForksValues() {
         let hp = HighPassKernel.make(size: 15, sigma: 3, centred: false)
         #expect(hp.dtype == .float32 && hp.shape == [15, 15])

@@ -1,7 +1,7 @@
 @testable import Models
 import Torch
 
-/// The scan exactly as SPEC.md 4.3 writes it (and as the fork runs it): one step per pixel, row by
+/// The scan exactly as docs/python-reference.md §4.3 writes it (and as the fork runs it): one step per pixel, row by
 /// row, state reset at each row's start. Slow on purpose; the yardstick for `SelectiveScan`.
 enum NaiveScan {
     /// One left-to-right pass over every row. Shapes as `SelectiveScan.scan`.

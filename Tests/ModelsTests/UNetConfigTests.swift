@@ -59,7 +59,7 @@ import Torch
         #expect(config.jsonText.contains("\"norm_eps\": 1e-05,") && config.jsonText.contains("\"dropout\": 0.0,"))
     }
 
-    /// SPEC.md 3.7 and Appendix A.3.
+    /// docs/python-reference.md §3.7 and Appendix A.3.
     @Test func timestepCodeHasTheSpecValues() {
         let code = SinusoidalTimesteps(dim: 128, flipSinToCos: true, freqShift: 0)(Tensor([1, 999, 0] as [Int64]))
         let v = code.scalars(as: Float.self)

@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    /// SPEC Appendix A.9 and the example of SPEC 6.1 (N_train = 1000, batch 16, 400 epochs).
+    /// docs/python-reference.md §A.9 and the example of docs/python-reference.md §6.1 (N_train = 1000, batch 16, 400 epochs).
     @Test func specValues() {
         let total = 25200
         let schedule = CosineWarmupSchedule(baseLearningRate: 1e-4, warmupSteps: 500, totalSteps: total)

@@ -175,7 +175,7 @@ ct_error ct_foreach_mul_scalar_(const ct_tensor *a, int64_t n, double s);
 ct_error ct_foreach_lerp_(const ct_tensor *a, const ct_tensor *b, int64_t n, double weight);
 
 // ---- the MDFormer's selective scan ---------------------------------------------------------------
-// One pass of the selective scan (SPEC.md 4.3) as a fused CPU kernel with its own backward (the
+// One pass of the selective scan (docs/python-reference.md §4.3) as a fused CPU kernel with its own backward (the
 // result takes part in autograd like any op): for every line, s := 0, then at each position
 //   s = exp(a dt) * s + dt u b,   y = sum_n c s + d u.
 // u, dt: [B,E,H,W]; b, c: [B,N,H,W]; a: [N] or [E,N]; d: [E]; all float32 or all float64, on the CPU.

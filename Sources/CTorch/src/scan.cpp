@@ -1,4 +1,4 @@
-// The MDFormer's selective scan (SPEC.md 4.3) as one fused CPU op with a hand-written backward.
+// The MDFormer's selective scan (docs/python-reference.md §4.3) as one fused CPU op with a hand-written backward.
 // Batched tensor ops spend their time streaming [B,E,L,N] temporaries through memory; here each
 // (batch, channel) pair keeps its N-float state (and, in backward, one line of states) in cache.
 #include "internal.h"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The files of a data set in the seed's layout (SPEC 2.1), found and paired by name:
+/// The files of a data set in the seed's layout (docs/python-reference.md §2.1), found and paired by name:
 ///
 ///     IMG/{train,val,test}/NAME
 ///     MASK/<seg type>/{train,val,test}/NAME      (same file name as the image)

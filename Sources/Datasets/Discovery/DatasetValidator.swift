@@ -1,7 +1,7 @@
 import Foundation
 import Torch
 
-/// Reads every file of a data set once, before any work starts (DESIGN 10), and reports the first
+/// Reads every file of a data set once, before any work starts (docs/architecture.md §10), and reports the first
 /// problem in file order: an unreadable file, a wrong channel count, a colour or non-integer mask,
 /// a label >= K, a mask whose size differs from its image's.
 enum DatasetValidator {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Directory listings the way the data layout needs them: sorted, dot-files skipped (SPEC 9, defect 12).
+/// Directory listings the way the data layout needs them: sorted, dot-files skipped (docs/python-reference.md §9, defect 12).
 enum FolderListing {
     static func isDirectory(_ path: String) -> Bool {
         var directory: ObjCBool = false

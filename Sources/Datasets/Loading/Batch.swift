@@ -1,6 +1,6 @@
 import Torch
 
-/// One batch, stacked (SPEC 2.7 with the reference's keys made typed).
+/// One batch, stacked (docs/python-reference.md §2.7 with the reference's keys made typed).
 public struct Batch: @unchecked Sendable {
     /// [B, C, S, S] float32 in [-1, 1]; nil in mask-only evaluation.
     public var images: Tensor?

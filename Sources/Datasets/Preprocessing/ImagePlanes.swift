@@ -1,7 +1,7 @@
 import Torch
 
 /// What a decoded file means as an image or as a label map: palettes expanded or kept as indices,
-/// alpha dropped, and an RGB file whose three channels are equal counted as grey (DESIGN 10).
+/// alpha dropped, and an RGB file whose three channels are equal counted as grey (docs/architecture.md §10).
 extension RawImage {
     /// The image's intensity planes: [1, H, W] for grey, [3, H, W] for colour, [C, H, W] for NPY.
     public func intensityPlanes() -> RawImage {
@@ -23,7 +23,7 @@ extension RawImage {
 
     /// The integer label map [1, H, W] in the file's own type, or nil when the file holds colours
     /// rather than labels.
-    /// Palette files give their indices, so palette masks keep their labels (SPEC 9, defect 11).
+    /// Palette files give their indices, so palette masks keep their labels (docs/python-reference.md §9, defect 11).
     public func labelPlane() -> Tensor? {
         var planes = samples
         if !isPalette && hasAlpha { planes = samples.narrowed(dim: 0, start: 0, length: channels - 1) }

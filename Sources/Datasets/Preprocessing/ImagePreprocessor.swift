@@ -1,7 +1,7 @@
 import ModelCard
 import Torch
 
-/// Turns a decoded image into the network's input: [C, S, S] float32 in [-1, 1] (SPEC 2.2).
+/// Turns a decoded image into the network's input: [C, S, S] float32 in [-1, 1] (docs/python-reference.md §2.2).
 ///
 /// Resizing is antialiased bilinear, PIL's BILINEAR (what torchvision 0.16's `Resize` does to the
 /// reference's PIL images). For 8-bit data under `.none` the stored values are resized and rounded as

@@ -4,7 +4,7 @@ import Torch
 /// Maps stored intensities to [0, 1] as `IntensityNormalization` says.
 extension IntensityNormalization {
     /// True when 8-bit (or fewer) data are resized in their stored units and rounded, as PIL does,
-    /// before scaling: the reference's path, kept exact for parity (DESIGN 11).
+    /// before scaling: the reference's path, kept exact for parity (docs/architecture.md §11).
     func resizesStoredValues(_ image: RawImage) -> Bool {
         if case .none = self, let bitDepth = image.bitDepth, bitDepth <= 8 { return true }
         return false

@@ -1,10 +1,10 @@
 import Torch
 
-/// Mask ablation for training (SPEC 2.6): each non-background class is removed (set to 0) with
+/// Mask ablation for training (docs/python-reference.md §2.6): each non-background class is removed (set to 0) with
 /// probability 0.5, so every subset of {1..K-1} is kept with probability 2^-(K-1).
 public struct MaskAblation: Sendable {
     public enum Draw: String, Sendable, Codable {
-        /// An independent draw for each sample (SPEC 9, defect 14).
+        /// An independent draw for each sample (docs/python-reference.md §9, defect 14).
         case perSample
         /// The reference's one draw shared by the whole batch.
         case perBatch

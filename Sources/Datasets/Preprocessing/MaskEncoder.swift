@@ -1,7 +1,7 @@
 import ModelCard
 import Torch
 
-/// Turns integer label maps into the network's conditioning channels (SPEC 2.3-2.5, DESIGN 10).
+/// Turns integer label maps into the network's conditioning channels (docs/python-reference.md §2.3-2.5, docs/architecture.md §10).
 public struct MaskEncoder: Sendable {
     public var encoding: MaskEncoding
     public var channelMode: SegmentationChannelMode

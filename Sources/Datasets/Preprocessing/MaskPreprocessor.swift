@@ -1,7 +1,7 @@
 import Torch
 
 /// Resizes integer label maps with PIL's NEAREST (source pixel ⌊(i + ½)·in/out⌋), so labels stay
-/// labels (SPEC 2.3).
+/// labels (docs/python-reference.md §2.3).
 public struct MaskPreprocessor: Sendable {
     public var size: Int
 
