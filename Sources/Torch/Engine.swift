@@ -81,17 +81,35 @@ public enum Engine {
     /// The libtorch version segmadiff runs on.
     public static var libtorchVersion: String { String(cString: ct_version()) }
 
-    /// Threads libtorch uses for intra-op parallelism.
-    /// Makes the calling thread's own ops use `count` threads, leaving every other thread's as is:
-    /// for worker threads that each run ops at the same time, where the global count would put
-    /// threads x workers on the cores.
+    /// The intra-op thread count the process asked for (`Engine.threads = n`); nil until set.
+    nonisolated(unsafe) public private(set) static var configuredThreads: Int?
+
+    /// Intra-op threads of the calling thread's libtorch ops. OpenMP keeps the team size per
+    /// thread, so this reads the calling thread's own; setting it sets the process-wide count
+    /// (every thread that has not chosen its own) and the calling thread's.
+    public static var threads: Int {
+        get { Int(ct_get_num_threads()) }
+        set {
+            configuredThreads = Swift.max(1, newValue)
+            ct_set_num_threads(Int32(Swift.max(1, newValue)))
+        }
+    }
+
+    /// Makes the calling thread's own ops use `count` threads for the rest of its life: for a
+    /// thread the caller created and owns (elsewhere use `withThreadLocalThreads`).
     public static func setThreadLocalThreads(_ count: Int) {
         ct_set_thread_local_threads(Int32(Swift.max(1, count)))
     }
 
-    public static var threads: Int {
-        get { Int(ct_get_num_threads()) }
-        set { ct_set_num_threads(Int32(Swift.max(1, newValue))) }
+    /// Runs `body` with the calling thread's libtorch ops on `count` threads, then gives the thread
+    /// back its own count: for work items that run ops side by side and share the cores out among
+    /// themselves. The restore matters because such items can run on the caller's thread
+    /// (`concurrentPerform` does): left at 1, a training loop on that thread would lose its team.
+    public static func withThreadLocalThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = threads
+        ct_set_thread_local_threads(Int32(Swift.max(1, count)))
+        defer { ct_set_thread_local_threads(Int32(previous)) }
+        return try body()
     }
 
     /// Whether a CUDA device can be used (the build linked a CUDA libtorch and a GPU is present).

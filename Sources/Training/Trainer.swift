@@ -36,6 +36,8 @@ public final class Trainer {
         public var globalStep: Int
         public var lastLoss: Double?
         public var stoppedEarly: Bool
+        /// The intra-op team size the loop's ops ran with (read inside the first step).
+        public var loopThreads: Int?
     }
 
     public func run() throws -> Summary {
@@ -71,6 +73,8 @@ final class TrainingSession {
     var globalStep: Int
     /// Data parallel: the stop request as all ranks agreed on it at the last step.
     var agreedStop = false
+    /// The calling thread's intra-op team size, read inside the first step of this process.
+    var loopThreads: Int?
     /// Ctrl-C and SIGTERM, as `train` was given them.
     private var stop = StopRequest()
 
@@ -217,7 +221,7 @@ final class TrainingSession {
                     bar?.finish()
                     try saveCheckpoint()
                     log?.line("stopped in epoch \(epoch + 1) after batch \(batchInEpoch); training state saved")
-                    return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true)
+                    return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true, loopThreads: loopThreads)
                 }
             }
             bar?.finish()
@@ -232,10 +236,10 @@ final class TrainingSession {
             onEpochEnd?(finished)
             if stopping {
                 log?.line("stopped after epoch \(finished + 1); training state saved")
-                return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true)
+                return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: true, loopThreads: loopThreads)
             }
         }
-        return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: false)
+        return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: false, loopThreads: loopThreads)
     }
 
     /// Ctrl-C or SIGTERM: in one process, as soon as it is seen; with several, once all ranks have
@@ -245,6 +249,7 @@ final class TrainingSession {
     /// One optimizer step; returns the loss, the gradient norm before clipping and the rate used.
     private func step(_ batch: Batch) throws -> (loss: Double, gradNorm: Double, lr: Double) {
         let device = options.device
+        if loopThreads == nil { recordLoopThreads() }
         let lossValue: Double
         if let gradientSync, let group {
             lossValue = try dataParallelForwardBackward(batch, sync: gradientSync, group: group)
@@ -264,6 +269,18 @@ final class TrainingSession {
         ema?.update(trainable)
         globalStep += 1
         return (lossValue, norm.item, lr)
+    }
+
+    /// The team size the step's ops get, in train.log; a loop on fewer threads than configured
+    /// (something on this thread lowered its OpenMP team) would lose most of the CPU's speed.
+    private func recordLoopThreads() {
+        let threads = Engine.threads
+        loopThreads = threads
+        let configured = Engine.configuredThreads ?? threads
+        log?.line("intra-op threads in the training loop: \(threads) of \(configured)")
+        if threads < configured {
+            FileHandle.standardError.write(Data("segmadiff: warning: the training loop runs its ops on \(threads) of \(configured) threads\n".utf8))
+        }
     }
 
     /// The diffusion loss of one batch (or one rank's part of it).

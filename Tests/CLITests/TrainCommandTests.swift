@@ -29,6 +29,15 @@ import Torch
         #expect(samples.contains("0001.png"))
     }
 
+    /// The loop's ops get the whole team the command asked for: validating the data runs work items
+    /// on the main thread with a team of one, and a team left at one would halve the speed.
+    @Test func trainingLoopRunsOnEveryConfiguredThread() throws {
+        let result = try SegMaDiffBinary.run(flags(["--output_dir", "threads", "--threads", "2"]), in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let log = try String(contentsOf: scratch.url.appendingPathComponent("threads/logs/train.log"), encoding: .utf8)
+        #expect(log.contains("intra-op threads in the training loop: 2 of 2"), "\(log)")
+    }
+
     @Test func defaultOutputFolderFollowsTheSeedsNaming() throws {
         let result = try SegMaDiffBinary.run(flags(["--use_ablated_segmentations"]), in: scratch.url)
         #expect(result.status == 0, "\(result.stderr)")

@@ -34,8 +34,7 @@ final class DecodeAhead: @unchecked Sendable {
         for (slot, sampleIndex) in members.enumerated() {
             DispatchQueue.global(qos: .userInitiated).async(group: samples.group) { [load] in
                 // The cores are shared out among the items already: each runs its libtorch ops on one thread.
-                Engine.setThreadLocalThreads(1)
-                samples.slots.base[slot] = load(sampleIndex)
+                samples.slots.base[slot] = Engine.withThreadLocalThreads(1) { load(sampleIndex) }
             }
         }
         pending[position] = samples

@@ -9,8 +9,8 @@ func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     // concurrentPerform returns only after every iteration has finished, so `body` never outlives this call.
     nonisolated(unsafe) let body = body
     DispatchQueue.concurrentPerform(iterations: count) { index in
-        Engine.setThreadLocalThreads(1)
-        (slots.base + index).initialize(to: body(index))
+        // Some iterations run on the calling thread: the scoped setting leaves its team as it was.
+        (slots.base + index).initialize(to: Engine.withThreadLocalThreads(1) { body(index) })
     }
     return (0..<count).map { slots.base[$0] }
 }
