@@ -40,19 +40,13 @@ public struct EvaluationModel {
         } catch let error as ModelFileError {
             throw UsageError("\(error)")
         }
-        let config = checkpoint.model.config
-        let card: ModelCard
-        let guided: Bool
-        if let saved = checkpoint.card {
-            card = saved
-            guided = saved.numSegmentationClasses > 0
-        } else {
-            // The seed's model: one k/255 mask channel when guided; the network's channels say which.
-            guided = options.guidedFlag || config.inChannels > config.outChannels
-            card = ModelCard(mdformer: checkpoint.model.mdformerConfig, maskEncoding: .seed, segmentationChannelMode: .single,
-                             numSegmentationClasses: guided ? (options.classesFlag ?? 0) : 0,
-                             numImageChannels: config.outChannels)
-        }
+        // The model's meaning comes from its checkpoint; flags may only fill in what a checkpoint
+        // of the Python original does not say (its class count), never change what it does.
+        let spec = try RunSpec.saved(in: folder, request: options.request)
+        try spec.requireAgreement(options.request, segTypes: nil, source: folder, resuming: false)
+        var card = spec.card
+        if checkpoint.card == nil { card.mdformer = checkpoint.model.mdformerConfig }
+        let guided = spec.guided || (checkpoint.card == nil && spec.unet.inChannels > spec.unet.outChannels)
         let model = EvaluationModel(model: checkpoint.model, card: card, hasCard: checkpoint.card != nil, guided: guided,
                                     savedScheduler: try savedScheduler(folder), folder: folder)
         try model.checkChannels(segTypeCount: max(1, card.segTypes.count))

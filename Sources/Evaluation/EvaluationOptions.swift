@@ -20,10 +20,9 @@ public struct EvaluationOptions: Sendable {
     public var maskDirectory: String?
     /// `segmadiff sample --masks DIR`: a flat folder of mask files used instead of the test split.
     public var maskFolder: String?
-    /// `--segmentation_guided`, for checkpoints without segmadiff.json (else the card decides).
-    public var guidedFlag: Bool
-    /// `--num_segmentation_classes`, for checkpoints without segmadiff.json.
-    public var classesFlag: Int?
+    /// The flags that describe a model, as given (nil where not): checked against the checkpoint,
+    /// which they may only complete (the class count of a checkpoint without segmadiff.json).
+    public var request = RunSpecRequest()
     /// `--img_size`, used only when config.json has no sample_size.
     public var imageSize: Int
     public var evalBatchSize: Int
@@ -59,8 +58,8 @@ public struct EvaluationOptions: Sendable {
     public var commandLine: [String]
 
     public init(checkpointDirectory: String, outputDirectory: String, imageDirectory: String? = nil,
-                maskDirectory: String? = nil, maskFolder: String? = nil, guidedFlag: Bool = false,
-                classesFlag: Int? = nil, imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
+                maskDirectory: String? = nil, maskFolder: String? = nil,
+                request: RunSpecRequest = RunSpecRequest(), imageSize: Int = 256, evalBatchSize: Int = 8, sampleCount: Int = 1000,
                 sampler: SamplerChoice? = nil, fallbackSampler: SamplerChoice = .ddpm, inferenceSteps: Int? = nil,
                 seed: UInt64 = 0, device: Device = .cpu, ablation: Bool = false, blankMask: Bool = false,
                 maskRemoval: Bool = false, guidanceScale: Double = 0, guidanceDetailScale: Double = 0, guidanceRescale: Double = 0,
@@ -71,8 +70,7 @@ public struct EvaluationOptions: Sendable {
         self.imageDirectory = imageDirectory
         self.maskDirectory = maskDirectory
         self.maskFolder = maskFolder
-        self.guidedFlag = guidedFlag
-        self.classesFlag = classesFlag
+        self.request = request
         self.imageSize = imageSize
         self.evalBatchSize = evalBatchSize
         self.sampleCount = sampleCount

@@ -95,10 +95,10 @@ final class TrainingSession {
         var card = options.card
         card.segTypes = data.segTypes
         card.segmadiffVersion = SegMaDiffVersion.current
-        card.cfgPUncond = options.guided && options.cfgPUncond > 0 ? options.cfgPUncond : nil
         if resumed != nil {
             let checkpoint = try UNetCheckpoint.load(from: folder.unet)
             model = checkpoint.model
+            // The saved card is the run's meaning (the command line refuses flags that contradict it).
             if let saved = checkpoint.card { card = saved }
         } else {
             model = UNet2DModel(config: options.unet, mdformer: card.mdformer)
@@ -125,7 +125,7 @@ final class TrainingSession {
         settings.learningRate = options.learningRate
         optimizer = AdamW(parameters, settings: settings)
         ema = options.emaDecay > 0 ? ExponentialMovingAverage(parameters, decay: options.emaDecay) : nil
-        noise = NoiseSchedule()
+        noise = options.spec.noise
         generator = Generator(seed: options.seed)
 
         let ablation = options.ablation ? MaskAblation(classes: options.data.segmentationClasses ?? 2) : nil

@@ -8,18 +8,10 @@ import Torch
 public struct TrainingOptions: Sendable {
     public var outputDirectory: String
     public var data: DatasetOptions
-    /// The model to build when starting fresh (a resumed run reads it from the checkpoint).
-    public var unet: UNetConfig
-    public var card: ModelCard
-    public var guided: Bool
+    /// What the model is and means (resolved from the flags, the data and a resumed checkpoint).
+    public var spec: RunSpec
     /// Mask ablation (`--use_ablated_segmentations`), drawn per sample.
     public var ablation: Bool
-    /// `--cfg_p_uncond`: the probability that a sample's mask is replaced by the blank one.
-    public var cfgPUncond: Double
-    /// The scheduler saved with the model (`--model_type`).
-    public var modelType: SchedulerKind
-    /// What the network learns to predict (`--prediction_type`), saved in scheduler_config.json.
-    public var prediction: PredictionType
     /// The sampler of the training-time grids.
     public var sampler: SamplerChoice
     public var inferenceSteps: Int?
@@ -44,6 +36,23 @@ public struct TrainingOptions: Sendable {
     /// Data-parallel training: the size of the gradient buckets all-reduced during backward.
     public var gradientBucketBytes: Int = 25 << 20
 
+    /// The model to build when starting fresh.
+    public var unet: UNetConfig { spec.unet }
+    public var card: ModelCard { spec.card }
+    public var guided: Bool { spec.guided }
+    /// `--cfg_p_uncond`: the probability that a sample's mask is replaced by the blank one.
+    public var cfgPUncond: Double {
+        get { spec.card.cfgPUncond ?? 0 }
+        set { spec.card.cfgPUncond = guided && newValue > 0 ? newValue : nil }
+    }
+    /// The scheduler class saved with the model (`--model_type`).
+    public var modelType: SchedulerKind { spec.scheduler.kind }
+    /// What the network learns to predict (`--prediction_type`), saved in scheduler_config.json.
+    public var prediction: PredictionType {
+        get { spec.prediction }
+        set { spec.scheduler.predictionType = newValue.rawValue }
+    }
+
     public enum Resume: Sendable, Equatable {
         case no
         /// Continue from the latest training state.
@@ -60,13 +69,13 @@ public struct TrainingOptions: Sendable {
                 seed: UInt64 = 0, resume: Resume = .no, overwrite: Bool = false, commandLine: [String] = []) {
         self.outputDirectory = outputDirectory
         self.data = data
-        self.unet = unet
-        self.card = card
-        self.guided = guided
+        var card = card
+        card.numSegmentationClasses = guided ? card.numSegmentationClasses : 0
+        card.cfgPUncond = guided && cfgPUncond > 0 ? cfgPUncond : nil
+        var scheduler = SchedulerConfig(kind: modelType)
+        scheduler.predictionType = prediction.rawValue
+        self.spec = RunSpec(unet: unet, card: card, scheduler: scheduler)
         self.ablation = ablation
-        self.cfgPUncond = cfgPUncond
-        self.modelType = modelType
-        self.prediction = prediction
         self.sampler = sampler
         self.inferenceSteps = inferenceSteps
         self.trainBatchSize = trainBatchSize
@@ -83,6 +92,13 @@ public struct TrainingOptions: Sendable {
         self.resume = resume
         self.overwrite = overwrite
         self.commandLine = commandLine
+    }
+
+    /// A run described by `spec` (the command line's way in).
+    public init(outputDirectory: String, data: DatasetOptions, spec: RunSpec, commandLine: [String]) {
+        self.init(outputDirectory: outputDirectory, data: data, unet: spec.unet, card: spec.card, guided: spec.guided,
+                  commandLine: commandLine)
+        self.spec = spec
     }
 }
 

@@ -41,49 +41,39 @@ struct ModeRunner {
     }
 
     func train(_ distributed: DistributedEnvironment?) throws {
-        try options.checkImageSizeFitsLevels()
         let device = try device(distributed)
         guard let imgDir = options.imgDir else {
             throw UsageError("--mode train needs --img_dir (the image folder with train/ and val/)")
         }
-        let guided = options.segmentationGuided
-        if options.cfgPUncond > 0 && !guided {
-            throw UsageError("--cfg_p_uncond \(options.cfgPUncond) blanks masks, but this model is not --segmentation_guided; add --segmentation_guided or drop --cfg_p_uncond")
+        let resume: TrainingOptions.Resume = options.resumeEpoch.map { .epoch($0) } ?? (options.resume ? .latest : .no)
+        let spec = try trainingSpec(resuming: resume != .no)
+        let guided = spec.guided
+        if guided, options.segDir == nil {
+            throw UsageError("this run conditions on masks; pass --seg_dir (the mask folder with <seg type>/{train,val}/)")
         }
         let data = DatasetOptions(
             imageDirectory: imgDir, maskDirectory: guided ? options.segDir : nil, splits: [.train, .val],
-            imageChannels: options.numImgChannels, segmentationClasses: guided ? options.numSegmentationClasses : nil,
-            imageSize: options.imgSize, normalization: options.normalization.value,
-            maskEncoding: options.maskEncoding, channelMode: options.segmentationChannelMode)
-        let classes = options.numSegmentationClasses ?? 2
-        let maskChannels = !guided ? 0 : MaskEncoder(encoding: options.maskEncoding, channelMode: options.segmentationChannelMode,
-                                                      classes: classes, segTypeCount: segTypeCount()).maskChannels
-        let unet = UNetConfig.segmadiff(sampleSize: options.imgSize, inChannels: options.numImgChannels + maskChannels,
-                                        outChannels: options.numImgChannels, layersPerBlock: options.layersPerBlock,
-                                        blockOutChannels: options.blockOutChannels.values)
-        let mdformer: MDFormerConfig? = switch options.mdformer {
-        case .none: nil
-        case .reference: MDFormerConfig(variant: .reference)
-        case .segmadiff: MDFormerConfig(variant: .segmadiff)
-        }
-        let card = ModelCard(mdformer: mdformer, maskEncoding: options.maskEncoding,
-                             segmentationChannelMode: options.segmentationChannelMode,
-                             numSegmentationClasses: guided ? classes : 0, numImageChannels: options.numImgChannels,
-                             normalization: options.normalization.value,
-                             classNames: options.classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let resume: TrainingOptions.Resume = options.resumeEpoch.map { .epoch($0) } ?? (options.resume ? .latest : .no)
-        let modelType: SchedulerKind = options.modelType == .ddim ? .ddim : .ddpm
-        var training = TrainingOptions(
-            outputDirectory: options.resolvedOutputDir, data: data, unet: unet, card: card, guided: guided,
-            ablation: options.useAblatedSegmentations, cfgPUncond: options.cfgPUncond, modelType: modelType,
-            prediction: options.predictionType,
-            sampler: options.sampler ?? SamplerChoice(modelType),
-            inferenceSteps: options.numInferenceSteps, trainBatchSize: options.trainBatchSize,
-            evalBatchSize: options.evalBatchSize, epochs: options.numEpochs, learningRate: options.learningRate,
-            warmupSteps: options.lrWarmupSteps, saveImageEpochs: options.saveImageEpochs,
-            saveModelEpochs: options.saveModelEpochs, emaDecay: options.emaDecay, bf16: options.mixedPrecision == .bf16,
-            device: device, seed: options.seed, resume: resume, overwrite: options.overwrite,
-            commandLine: CommandLine.arguments)
+            imageChannels: spec.card.numImageChannels, segmentationClasses: guided ? spec.card.numSegmentationClasses : nil,
+            imageSize: spec.unet.sampleSize ?? options.imgSize, normalization: spec.card.normalization,
+            maskEncoding: spec.card.maskEncoding, channelMode: spec.card.segmentationChannelMode)
+        var training = TrainingOptions(outputDirectory: options.resolvedOutputDir, data: data, spec: spec,
+                                       commandLine: CommandLine.arguments)
+        training.ablation = options.useAblatedSegmentations
+        training.sampler = options.sampler ?? SamplerChoice(spec.scheduler.kind)
+        training.inferenceSteps = options.numInferenceSteps
+        training.trainBatchSize = options.trainBatchSize
+        training.evalBatchSize = options.evalBatchSize
+        training.epochs = options.numEpochs
+        training.learningRate = options.learningRate
+        training.warmupSteps = options.lrWarmupSteps
+        training.saveImageEpochs = options.saveImageEpochs
+        training.saveModelEpochs = options.saveModelEpochs
+        training.emaDecay = options.emaDecay
+        training.bf16 = options.mixedPrecision == .bf16
+        training.device = device
+        training.seed = options.seed
+        training.resume = resume
+        training.overwrite = options.overwrite
         training.gradientBucketBytes = Int(options.distBucketMB * 1_048_576)
         let isMain = (distributed?.rank ?? 0) == 0
         if isMain, training.bf16, device == .cpu, !Self.cpuHasNativeBF16 {
@@ -99,13 +89,35 @@ struct ModeRunner {
         print("segmadiff: \(summary.stoppedEarly ? "stopped" : "trained") \(summary.epochsDone) epochs (\(summary.globalStep) steps\(processes)); checkpoint in \(folder.unet.path), samples in \(folder.samples.path), logs in \(folder.logs.path)")
     }
 
+    /// The run's description: on resume the saved one (a flag that contradicts it is an error),
+    /// else the flags with the defaults and the mask folder's seg types.
+    func trainingSpec(resuming: Bool) throws -> RunSpec {
+        let request = options.specRequest
+        let folder = RunFolder(options.resolvedOutputDir)
+        if resuming, folder.hasCheckpoint {
+            let saved = try RunSpec.saved(in: folder, request: request)
+            try saved.requireAgreement(request, segTypes: saved.guided ? segTypeNames() : nil, source: folder, resuming: true)
+            return saved
+        }
+        if let p = request.cfgPUncond, p > 0, request.guided != true {
+            throw UsageError("--cfg_p_uncond \(p) blanks masks, but this model is not --segmentation_guided; add --segmentation_guided or drop --cfg_p_uncond")
+        }
+        try options.checkImageSizeFitsLevels()
+        return RunSpec.fresh(request, segTypes: segTypeNames())
+    }
+
     /// What the eval modes are told. The model comes from --checkpoint_dir (default --output_dir,
     /// whose default is the seed's name without its `-ablated` for eval flags, docs/python-reference.md §9 #20).
     func evaluationOptions(maskFolder: String?, device: Device, translationImages: String? = nil) throws -> EvaluationOptions {
+        // Sampling may use another scheduler class than the saved one (--model_type picks the
+        // sampler), and the blank-mask dropout only concerns training.
+        var request = options.specRequest
+        request.schedulerKind = nil
+        request.cfgPUncond = nil
         return EvaluationOptions(
             checkpointDirectory: options.checkpointDir ?? options.resolvedOutputDir, outputDirectory: options.resolvedOutputDir,
             imageDirectory: options.imgDir, maskDirectory: options.segDir, maskFolder: maskFolder,
-            guidedFlag: options.segmentationGuided, classesFlag: options.numSegmentationClasses, imageSize: options.imgSize,
+            request: request, imageSize: options.imgSize,
             evalBatchSize: options.evalBatchSize, sampleCount: options.evalSampleSize, sampler: options.sampler,
             fallbackSampler: SamplerChoice(options.modelType == .ddim ? .ddim : .ddpm), inferenceSteps: options.numInferenceSteps,
             seed: options.seed, device: device, ablation: options.useAblatedSegmentations, blankMask: options.evalBlankMask,
@@ -148,15 +160,14 @@ struct ModeRunner {
         print("segmadiff: \(summary.written + summary.skipped) translated images in \(summary.folder.path): \(summary.written) written\(kept); list in manifest.json")
     }
 
-    /// Seg types in the mask folder (sorted folders, dot-files ignored), for the channel count.
-    private func segTypeCount() -> Int {
+    /// Seg types in the mask folder (sorted folders, dot-files ignored), as the dataset lists them.
+    private func segTypeNames() -> [String] {
         guard let segDir = options.segDir,
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: segDir) else { return 1 }
-        let folders = entries.filter { name in
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: segDir) else { return [] }
+        return entries.filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: segDir + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        return max(1, folders.count)
+        }.sorted()
     }
 
     /// Whether the CPU computes bf16 in hardware; elsewhere libtorch emulates it, slowly.

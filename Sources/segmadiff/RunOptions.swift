@@ -13,11 +13,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("mode"), help: "train, eval or eval_many.")
     var mode: Mode = .train
 
-    @Option(name: .customLong("img_size"), help: "Image side in pixels; a multiple of 2^(levels-1) of --block_out_channels.")
-    var imgSize = 256
+    @Option(name: .customLong("img_size"), help: "Image side in pixels; a multiple of 2^(levels-1) of --block_out_channels (default: 256; a saved model's own).")
+    var givenImgSize: Int?
 
-    @Option(name: .customLong("num_img_channels"), help: "Image channels: 1 (grey) or 3 (RGB) from PNG/JPEG; other counts from .npy.")
-    var numImgChannels = 1
+    @Option(name: .customLong("num_img_channels"), help: "Image channels: 1 (grey) or 3 (RGB) from PNG/JPEG; other counts from .npy (default: 1; a saved model's own).")
+    var givenNumImgChannels: Int?
 
     @Option(name: .customLong("dataset"), help: "Dataset name, used in the default output folder name.")
     var dataset = "breast_mri"
@@ -28,14 +28,14 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("seg_dir"), help: "Mask folder with <seg type>/{train,val,test}/, same file names as the images.")
     var segDir: String?
 
-    @Option(name: .customLong("model_type"), help: "DDPM or DDIM (any case): the scheduler saved with the model and used by default for sampling.")
-    var modelType: ModelType = .ddpm
+    @Option(name: .customLong("model_type"), help: "DDPM or DDIM (any case): the scheduler saved with the model and used by default for sampling (default: DDPM; a saved model's own).")
+    var givenModelType: ModelType?
 
     @Flag(name: .customLong("segmentation_guided"), help: "Condition the model on the masks.")
     var segmentationGuided = false
 
-    @Option(name: .customLong("segmentation_channel_mode"), help: "single: all seg types merged into one label map; multi: one channel per seg type.")
-    var segmentationChannelMode: SegmentationChannelMode = .single
+    @Option(name: .customLong("segmentation_channel_mode"), help: "single: all seg types merged into one label map; multi: one channel per seg type (default: single; a saved model's own).")
+    var givenSegmentationChannelMode: SegmentationChannelMode?
 
     @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
     var numSegmentationClasses: Int?
@@ -55,8 +55,8 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .customLong("use_ablated_segmentations"), help: "Mask ablation: each non-background class is removed with p = 0.5, per sample.")
     var useAblatedSegmentations = false
 
-    @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual.", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
-    var cfgPUncond = 0.0
+    @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual (default: 0; a saved model's own).", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
+    var givenCfgPUncond: Double?
 
     @Option(name: .customLong("guidance_scale"), help: ArgumentHelp("Sampling: mask guidance strength w; 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely (best near 1); on models that already follow them it only costs a little realism.", discussion: "eps = eps(x, mask) + w low(D) + d high(D), D = eps(x, mask) - eps(x, blank), where high(D) is D's finest octave and d is --guidance_detail_scale; d = w is the standard (1 + w) eps(x, mask) - w eps(x, blank)."))
     var guidanceScale = 0.0
@@ -96,23 +96,23 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint_dir"), help: "Evaluation: the run folder to load the model from (default --output_dir).")
     var checkpointDir: String?
 
-    @Option(name: .customLong("block_out_channels"), help: "U-Net width and depth; attention sits at the second-to-last level and its mirror.")
-    var blockOutChannels = ChannelList([128, 128, 256, 256, 512, 512])
+    @Option(name: .customLong("block_out_channels"), help: "U-Net width and depth; attention sits at the second-to-last level and its mirror (default: 128,128,256,256,512,512; a saved model's own).")
+    var givenBlockOutChannels: ChannelList?
 
-    @Option(name: .customLong("layers_per_block"))
-    var layersPerBlock = 2
+    @Option(name: .customLong("layers_per_block"), help: "ResNet blocks per U-Net level (default: 2; a saved model's own).")
+    var givenLayersPerBlock: Int?
 
-    @Option(name: .customLong("mdformer"), help: "segmadiff (the block as described), reference (bit-compatible with the Python fork) or none.")
-    var mdformer: MDFormerChoice = .segmadiff
+    @Option(name: .customLong("mdformer"), help: "segmadiff (the block as described), reference (bit-compatible with the Python fork) or none (default: segmadiff; a saved model's own).")
+    var givenMDFormer: MDFormerChoice?
 
-    @Option(name: .customLong("prediction_type"), help: "What the network learns to predict: epsilon (the noise, the seed's) or v_prediction (the velocity; much faster to train for small models and few steps). Saved in scheduler/scheduler_config.json, which sampling reads.")
-    var predictionType: PredictionType = .epsilon
+    @Option(name: .customLong("prediction_type"), help: "What the network learns to predict: epsilon (the noise, the seed's) or v_prediction (the velocity; much faster to train for small models and few steps). Saved in scheduler/scheduler_config.json, which sampling reads (default: epsilon; a saved model's own).")
+    var givenPredictionType: PredictionType?
 
-    @Option(name: .customLong("mask_encoding"), help: "seed (k/255, the reference's), scaled (2k/(K-1)-1) or onehot.")
-    var maskEncoding: MaskEncoding = .scaled
+    @Option(name: .customLong("mask_encoding"), help: "seed (k/255, the reference's), scaled (2k/(K-1)-1) or onehot (default: scaled; a saved model's own).")
+    var givenMaskEncoding: MaskEncoding?
 
-    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none (integers over their type maximum, floats as given), minmax (per image) or window:LOW,HIGH (e.g. window:-1000,1000 for CT in HU).")
-    var normalization: NormalizationChoice = NormalizationChoice(.none)
+    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none (integers over their type maximum, floats as given), minmax (per image) or window:LOW,HIGH (e.g. window:-1000,1000 for CT in HU) (default: none; a saved model's own).")
+    var givenNormalization: NormalizationChoice?
 
     @Option(name: .customLong("class_names"), help: "Names of the classes 0..K-1, comma-separated (saved with the model, shown in figures).")
     var classNames: String?
@@ -224,6 +224,44 @@ struct RunOptions: ParsableArguments {
     }
 
     var resolvedOutputDir: String { outputDir ?? defaultOutputDir }
+
+    // MARK: what gives a model its meaning
+
+    // The flags below are nil when not given: a resumed or evaluated run then takes the saved
+    // value (RunSpec), a new one the default.
+    var imgSize: Int { givenImgSize ?? RunSpecRequest.defaultImageSize }
+    var numImgChannels: Int { givenNumImgChannels ?? 1 }
+    var modelType: ModelType { givenModelType ?? .ddpm }
+    var segmentationChannelMode: SegmentationChannelMode { givenSegmentationChannelMode ?? .single }
+    var cfgPUncond: Double { givenCfgPUncond ?? 0 }
+    var blockOutChannels: ChannelList { givenBlockOutChannels ?? ChannelList(RunSpecRequest.defaultBlockOutChannels) }
+    var layersPerBlock: Int { givenLayersPerBlock ?? RunSpecRequest.defaultLayersPerBlock }
+
+    /// The meaning-bearing flags as given, for `RunSpec`.
+    var specRequest: RunSpecRequest {
+        var request = RunSpecRequest()
+        request.imageSize = givenImgSize
+        request.imageChannels = givenNumImgChannels
+        request.blockOutChannels = givenBlockOutChannels?.values
+        request.layersPerBlock = givenLayersPerBlock
+        request.mdformer = givenMDFormer.map { choice in
+            switch choice {
+            case .none: .none
+            case .reference: .variant(.reference)
+            case .segmadiff: .variant(.segmadiff)
+            }
+        }
+        request.prediction = givenPredictionType
+        request.maskEncoding = givenMaskEncoding
+        request.normalization = givenNormalization?.value
+        request.channelMode = givenSegmentationChannelMode
+        request.guided = segmentationGuided ? true : nil
+        request.classes = numSegmentationClasses
+        request.schedulerKind = givenModelType.map { $0 == .ddim ? .ddim : .ddpm }
+        request.cfgPUncond = givenCfgPUncond
+        request.classNames = classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return request
+    }
 }
 
 enum Mode: String, ExpressibleByArgument, CaseIterable {

@@ -16,7 +16,7 @@ import Training
         }
         var options = model.options(output: scratch.url.appendingPathComponent("out"))
         options.checkpointDirectory = run.path
-        options.classesFlag = 3
+        options.request.classes = 3
         let loaded = try EvaluationModel.load(options)
         #expect(!loaded.hasCard && loaded.guided)
         #expect(loaded.card.maskEncoding == .seed && loaded.card.segmentationChannelMode == .single)
