@@ -19,8 +19,9 @@ public struct EvaluationModel {
     public let hasCard: Bool
     /// Whether the network takes mask channels.
     public let guided: Bool
-    /// The scheduler saved beside the model (scheduler/scheduler_config.json), if any.
-    public let savedScheduler: SchedulerConfig?
+    /// The run's description as saved (the scheduler from scheduler/scheduler_config.json, or the
+    /// Python original's defaults where a checkpoint has none).
+    public let spec: RunSpec
     public let folder: RunFolder
 
     public var imageChannels: Int { model.config.outChannels }
@@ -48,7 +49,7 @@ public struct EvaluationModel {
         if checkpoint.card == nil { card.mdformer = checkpoint.model.mdformerConfig }
         let guided = spec.guided || (checkpoint.card == nil && spec.unet.inChannels > spec.unet.outChannels)
         let model = EvaluationModel(model: checkpoint.model, card: card, hasCard: checkpoint.card != nil, guided: guided,
-                                    savedScheduler: try savedScheduler(folder), folder: folder)
+                                    spec: spec, folder: folder)
         try model.checkChannels(segTypeCount: max(1, card.segTypes.count))
         checkpoint.model.move(to: options.device)
         return model
@@ -79,37 +80,23 @@ public struct EvaluationModel {
         }
     }
 
-    /// A sampler for this model: `--sampler`, else the saved scheduler's class, else `--model_type`'s.
-    /// DDPM and DDIM take the saved scheduler's settings when its class matches.
+    /// A sampler for this model: `--sampler`, else the saved scheduler's class (`--model_type`'s for a
+    /// checkpoint saved without one), on the saved noise schedule (`RunSpec.makeScheduler`).
     public func sampler(_ options: EvaluationOptions) throws -> (choice: SamplerChoice, steps: Int, run: GuidedSampler) {
-        let savedChoice = savedScheduler.map { SamplerChoice($0.kind) }
-        let choice = options.sampler ?? savedChoice ?? options.fallbackSampler
-        var scheduler = choice.makeScheduler()
-        if let savedScheduler, savedChoice == choice, choice != .dpmpp {
-            do {
-                scheduler = try savedScheduler.validated().makeScheduler()
-            } catch {
-                throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): \(error); pass --sampler dpmpp or fix the file")
-            }
-        }
-        // What the model predicts was fixed by its training, whichever sampler runs it now.
-        let savedPrediction = savedScheduler?.predictionType ?? PredictionType.epsilon.rawValue
-        guard let prediction = PredictionType(rawValue: savedPrediction) else {
-            throw UsageError("\(folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path): prediction_type is \(savedPrediction), but segmadiff samples only epsilon and v_prediction models")
+        let hasSavedScheduler = FileManager.default.fileExists(atPath: schedulerFile)
+        let choice = options.sampler ?? (hasSavedScheduler ? spec.defaultSampler : options.fallbackSampler)
+        let scheduler: any Scheduler
+        do {
+            scheduler = try spec.makeScheduler(choice)
+        } catch {
+            throw UsageError("\(schedulerFile): \(error); pass --sampler dpmpp or fix the file")
         }
         (scheduler as? DDIMScheduler)?.useClippedModelOutput = options.clipsModelOutput
         let model = self.model
-        let run = GuidedSampler(scheduler: scheduler, prediction: prediction) { input, t in model(input, timesteps: t) }
+        // What the model predicts was fixed by its training, whichever sampler runs it now.
+        let run = GuidedSampler(scheduler: scheduler, prediction: spec.prediction) { input, t in model(input, timesteps: t) }
         return (choice, options.inferenceSteps ?? choice.defaultSteps, run)
     }
 
-    private static func savedScheduler(_ folder: RunFolder) throws -> SchedulerConfig? {
-        let path = folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try SchedulerConfig.load(fromDirectory: folder.scheduler.path)
-        } catch {
-            throw UsageError("\(error); fix or remove the file")
-        }
-    }
+    private var schedulerFile: String { folder.scheduler.appendingPathComponent(SchedulerConfig.fileName).path }
 }

@@ -201,3 +201,23 @@ extension RunSpec {
     /// `--model_type`'s spelling of a scheduler class.
     static func modelTypeName(_ kind: SchedulerKind) -> String { kind == .ddim ? "DDIM" : "DDPM" }
 }
+
+extension RunSpec {
+    /// The sampler class the model was saved with (`--model_type`).
+    public var defaultSampler: SamplerChoice { SamplerChoice(scheduler.kind) }
+
+    /// The one way a model of this run is sampled, for the training-time grids and every evaluation
+    /// mode: `choice` on the model's own noise schedule; DDPM and DDIM take the saved settings
+    /// (clipping, offsets, ...) too. Throws, naming the key, for a saved setting segmadiff does not
+    /// implement.
+    public func makeScheduler(_ choice: SamplerChoice) throws -> any Scheduler {
+        switch choice {
+        case .dpmpp:
+            return DPMSolverMultistepScheduler(schedule: scheduler.schedule)
+        case .ddpm, .ddim:
+            var config = scheduler
+            config.kind = choice == .ddpm ? .ddpm : .ddim
+            return try config.validated().makeScheduler()
+        }
+    }
+}

@@ -393,7 +393,7 @@ final class TrainingSession {
         let name = String(format: "%04d", epoch)
         let sampler = options.sampler
         let images = try withPublishedWeights { () -> Tensor in
-            let run = GuidedSampler(scheduler: sampler.makeScheduler(), prediction: options.prediction) { [model] input, t in
+            let run = GuidedSampler(scheduler: try options.spec.makeScheduler(sampler), prediction: options.prediction) { [model] input, t in
                 model(input, timesteps: t)
             }
             let conditioning: Conditioning = options.guided

@@ -115,14 +115,6 @@ public enum SamplerChoice: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    public func makeScheduler() -> any Scheduler {
-        switch self {
-        case .ddpm: DDPMScheduler()
-        case .ddim: DDIMScheduler()
-        case .dpmpp: DPMSolverMultistepScheduler()
-        }
-    }
-
     /// The seed's pairing of `--model_type` with its sampler.
     public init(_ kind: SchedulerKind) { self = kind == .ddpm ? .ddpm : .ddim }
 }
