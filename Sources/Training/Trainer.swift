@@ -248,19 +248,8 @@ final class TrainingSession {
 
     /// One optimizer step; returns the loss, the gradient norm before clipping and the rate used.
     private func step(_ batch: Batch) throws -> (loss: Double, gradNorm: Double, lr: Double) {
-        let device = options.device
         if loopThreads == nil { recordLoopThreads() }
-        let lossValue: Double
-        if let gradientSync, let group {
-            lossValue = try dataParallelForwardBackward(batch, sync: gradientSync, group: group)
-        } else {
-            let x0 = batch.images!.to(device)
-            let epsilon = Tensor.randn(x0.shape, generator: generator).to(device)
-            let t = Tensor.randint(0, noise.trainTimesteps, [batch.count], generator: generator).to(device)
-            let loss = forward(x0, epsilon: epsilon, t: t, masks: batch.masks)
-            loss.backward()
-            lossValue = loss.item
-        }
+        let lossValue = try forwardBackward(batch)
         let norm = clipGradNorm(trainable, maxNorm: 1.0)
         let lr = schedule.learningRate(atStep: globalStep)
         optimizer.step(learningRate: lr)
@@ -296,27 +285,30 @@ final class TrainingSession {
         return predicted.to(.float32).mseLoss(target.to(.float32))
     }
 
-    /// This rank's part of a data-parallel step, up to averaged gradients; returns the loss of the
-    /// whole batch (all ranks). The noise and timesteps of the whole batch are drawn on every rank
-    /// (the generators stay equal) and each keeps its rows. Each rank's loss is a mean over its
-    /// part; weighting it by part size x world / batch size makes the average of the ranks'
-    /// gradients that of the mean over the whole batch, uneven last batches included.
-    private func dataParallelForwardBackward(_ batch: Batch, sync: GradientSync, group: ProcessGroup) throws -> Double {
+    /// This process's part of a step, up to gradients averaged over all processes; returns the
+    /// loss of the whole batch. One process is the one-rank case: its part is the whole batch.
+    /// The noise and timesteps of the whole batch are drawn on every rank (the generators stay
+    /// equal) and each keeps its rows. Each rank's loss is a mean over its part; weighting it by
+    /// part size x world / batch size makes the average of the ranks' gradients that of the mean
+    /// over the whole batch, uneven last batches included.
+    private func forwardBackward(_ batch: Batch) throws -> Double {
         let device = options.device
         let total = batch.globalCount, count = batch.count
         let imageShape = [options.data.imageChannels, data.options.imageSize, data.options.imageSize]
         let allNoise = Tensor.randn([total] + imageShape, generator: generator)
         let allTimesteps = Tensor.randint(0, noise.trainTimesteps, [total], generator: generator)
+        func rows(_ tensor: Tensor) -> Tensor {
+            (count == total ? tensor : tensor.narrowed(dim: 0, start: batch.globalOffset, length: count)).to(device)
+        }
         var localLoss = 0.0
         if count > 0 {
-            let epsilon = allNoise.narrowed(dim: 0, start: batch.globalOffset, length: count).to(device)
-            let t = allTimesteps.narrowed(dim: 0, start: batch.globalOffset, length: count).to(device)
-            let loss = forward(batch.images!.to(device), epsilon: epsilon, t: t, masks: batch.masks)
-            let weight = Double(count * group.worldSize) / Double(total)
+            let loss = forward(batch.images!.to(device), epsilon: rows(allNoise), t: rows(allTimesteps), masks: batch.masks)
+            let weight = Double(count * worldSize) / Double(total)
             (weight == 1 ? loss : loss * weight).backward()
             localLoss = loss.item
         }
-        try sync.finish()
+        guard let gradientSync, let group else { return localLoss }
+        try gradientSync.finish()
         // One small all-reduce gives the whole batch's loss and whether any rank was asked to stop.
         let shared = Tensor([localLoss * Double(count) / Double(total), stop.isRequested ? 1 : 0], shape: [2])
         try group.allReduceSum(shared)
