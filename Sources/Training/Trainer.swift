@@ -211,6 +211,7 @@ final class TrainingSession {
             var lastGradNorm = Double.nan
             while let batch = try trainLoader.next() {
                 let (loss, gradNorm, lr) = try step(batch)
+                guard loss.isFinite else { throw nonFiniteLoss(loss, batch: batch, learningRate: lr) }
                 lastLoss = loss
                 lastGradNorm = gradNorm
                 smoothed = smoothed.map { 0.9 * $0 + 0.1 * loss } ?? loss
@@ -240,6 +241,15 @@ final class TrainingSession {
             }
         }
         return Trainer.Summary(epochsDone: epoch, globalStep: globalStep, lastLoss: lastLoss, stoppedEarly: false, loopThreads: loopThreads)
+    }
+
+    /// A NaN or infinite loss: the weights the step produced are garbage, so the run stops before
+    /// any of it reaches a checkpoint (the last one stays as it was).
+    private func nonFiniteLoss(_ loss: Double, batch: Batch, learningRate: Double) -> UsageError {
+        let files = batch.names.prefix(4).joined(separator: ", ") + (batch.count > 4 ? ", ..." : "")
+        let kept = folder.hasCheckpoint ? "the last checkpoint in \(folder.path) is kept" : "nothing was saved"
+        return UsageError(String(format: "the loss became %@ at step %d (epoch %d, batch %@; learning rate %.3g); %@: lower --learning_rate, use --lr_warmup_steps, or check those images for NaN or extreme values",
+                                 loss.isNaN ? "NaN" : "infinite", globalStep, epoch + 1, files, learningRate, kept))
     }
 
     /// Ctrl-C or SIGTERM: in one process, as soon as it is seen; with several, once all ranks have

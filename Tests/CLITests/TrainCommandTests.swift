@@ -38,6 +38,19 @@ import Torch
         #expect(log.contains("intra-op threads in the training loop: 2 of 2"), "\(log)")
     }
 
+    /// A learning rate that blows the weights up ends the run at the first NaN or infinite loss
+    /// (the third step here), with one line; the checkpoint of the first epoch stays as it was.
+    @Test func aNonFiniteLossStopsTheRunBeforeSaving() throws {
+        let result = try SegMaDiffBinary.run(flags(["--output_dir", "diverged", "--learning_rate", "1e30"], epochs: 3), in: scratch.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("the loss became NaN at step 3") && result.stderr.contains("lower --learning_rate"), "\(result.stderr)")
+        let state = scratch.url.appendingPathComponent("diverged/training_state")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent("state.json"))) as! [String: Any]
+        #expect(record["global_step"] as? Int == 2)
+        let weights = try Safetensors.load(scratch.url.appendingPathComponent("diverged/unet/diffusion_pytorch_model.safetensors").path)
+        #expect(weights.values.allSatisfy { $0.isFinite().all().item > 0 })
+    }
+
     @Test func defaultOutputFolderFollowsTheSeedsNaming() throws {
         let result = try SegMaDiffBinary.run(flags(["--use_ablated_segmentations"]), in: scratch.url)
         #expect(result.status == 0, "\(result.stderr)")
