@@ -113,6 +113,7 @@ final class TrainingSession {
         model.setRequiresGrad(true)
         parameters = model.namedParameters()
         trainable = parameters.map(\.tensor)
+        let memory = try Self.checkMemory(options, model: model, card: card)
         if let group {
             // All ranks start from rank 0's weights (the same seed gives them anyway; a resumed run
             // reads the same files): broadcasting makes it so whatever happened before.
@@ -142,6 +143,7 @@ final class TrainingSession {
 
         if let (state, tensors) = resumed { try restore(state, tensors) }
         trainLoader.restore(LoaderState(epoch: epoch, batch: batchInEpoch, seed: options.seed))
+        if let memory { log?.line("memory: this run needs \(memory)") }
         if isMain { try writeRunRecord() }
         if let group, let gradientSync {
             log?.line(String(format: "data parallel: %d processes x %d samples per step, gradients all-reduced in %d buckets of up to %.3g MiB", group.worldSize, options.trainBatchSize, gradientSync.bucketCount, Double(options.gradientBucketBytes) / 1_048_576))
@@ -189,6 +191,18 @@ final class TrainingSession {
             FileHandle.standardError.write(Data("segmadiff: note: the training state ends at epoch \(state.epoch); continuing at epoch \(requested) as --resume_epoch asks\n".utf8))
             (epoch, batchInEpoch) = (requested, 0)
         }
+    }
+
+    /// Refuses a run on the CPU whose estimated peak exceeds the memory the machine has left, before
+    /// the first step allocates it; returns the estimate.
+    static func checkMemory(_ options: TrainingOptions, model: UNet2DModel, card: ModelCard) throws -> MemoryEstimate? {
+        guard case .cpu = options.device else { return nil }
+        let estimate = MemoryEstimate(config: model.config, mdformer: card.mdformer, parameters: model.parameterCount,
+                                      batchSize: options.trainBatchSize, ema: options.emaDecay > 0, bf16: options.bf16)
+        if let available = MemoryEstimate.available(), estimate.totalBytes > available {
+            throw UsageError("this run needs \(estimate) for batches of \(options.trainBatchSize) at \(model.config.sampleSize ?? 0) px, but only \(MemoryEstimate.gigabytes(available)) are available; try a smaller --train_batch_size or --img_size")
+        }
+        return estimate
     }
 
     /// The model's input and output channels must match the data (a resumed or given config).
