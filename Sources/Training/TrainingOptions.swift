@@ -43,6 +43,8 @@ public struct TrainingOptions: Sendable {
     public var commandLine: [String]
     /// Data-parallel training: the size of the gradient buckets all-reduced during backward.
     public var gradientBucketBytes: Int = 25 << 20
+    /// `--keep_checkpoints`: committed checkpoints kept under checkpoints/, the newest included.
+    public var keepCheckpoints: Int = 1
 
     public enum Resume: Sendable, Equatable {
         case no
