@@ -51,7 +51,7 @@ import Torch
         // land inside a checkpoint write (about 9 files x 25 ms each, 4 checkpoints).
         var random = SplitMix64(seed: ema == 0 ? 1 : 2)
         let kills = 12
-        var killed = 0
+        var killed = 0, midCheckpoint = 0, withoutCheckpoint = 0
         var round = 0
         while killed < kills {
             let output = "killed-\(ema)-\(round)"
@@ -79,6 +79,7 @@ import Torch
                     #expect(finish.status == 0, "\(output): \(finish.stderr)")
                     break
                 }
+                if interruptedWrite(output) { midCheckpoint += 1 }
                 // After a kill: the committed checkpoint never goes back, and a resume starts from it
                 // (or, with none, says so in one line and the run starts again).
                 let step = try committedStep(output)
@@ -86,6 +87,7 @@ import Torch
                 lastStep = step
                 resume = step != nil
                 if step == nil {
+                    withoutCheckpoint += 1
                     let refused = try SegMaDiffBinary.run(flags(output, ema: ema, extra: ["--resume"]), in: scratch.url)
                     #expect(refused.status == 2 && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
                     #expect(refused.stderr.contains("no training state to resume"), "\(refused.stderr)")
@@ -98,6 +100,21 @@ import Torch
             try FileManager.default.removeItem(at: url(output))
         }
         #expect(killed >= kills)
+        // The seeded moments must include kills inside a checkpoint write, not only between them.
+        #expect(midCheckpoint >= 3, "only \(midCheckpoint) of \(killed) kills landed in a checkpoint write")
+        print("kill test, ema \(ema): \(killed) kills in \(round) runs to the end, \(midCheckpoint) inside a checkpoint write, \(withoutCheckpoint) before the first checkpoint")
+    }
+
+    /// Whether the kill left a checkpoint half-written (a staging folder, a link temporary or an
+    /// AtomicFile temporary), for the count of such kills.
+    func interruptedWrite(_ output: String) -> Bool {
+        let manager = FileManager.default
+        let staged = ((try? manager.contentsOfDirectory(atPath: url("\(output)/checkpoints").path)) ?? []).contains { $0.hasSuffix(".partial") }
+        let links = ["latest", "unet", "scheduler", "training_state", "model_index.json"].contains {
+            (try? manager.destinationOfSymbolicLink(atPath: url("\(output)/\($0).new").path)) != nil
+        }
+        let pruning = ((try? manager.contentsOfDirectory(atPath: url("\(output)/checkpoints").path)) ?? []).count > 1
+        return staged || links || pruning
     }
 
     /// A file size limit (a full disk, as the process sees it) stops a checkpoint half-written: a
