@@ -13,6 +13,8 @@ public enum GenerationEvaluation {
     /// The files written, in order.
     public static func run(_ options: EvaluationOptions) throws -> [URL] {
         let model = try EvaluationModel.load(options)
+        // One writer per output folder, as for training.
+        try RunLock.acquire(options.output)
         if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
         let data = try EvaluationData.open(options, model: model, images: true)
         let sampling = try SamplingRun(model: model, options: options, data: data)

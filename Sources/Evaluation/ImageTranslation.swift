@@ -20,6 +20,8 @@ public enum ImageTranslation {
             throw UsageError("segmadiff translate needs --strength S between 0 and 1")
         }
         let model = try EvaluationModel.load(options)
+        // One writer per output folder, as for training.
+        try RunLock.acquire(options.output)
         let data = try EvaluationData.openTranslation(options, model: model)
         let sampling = try SamplingRun(model: model, options: options, data: data)
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)

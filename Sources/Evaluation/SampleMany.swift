@@ -22,6 +22,8 @@ public enum SampleMany {
     public static func run(_ options: EvaluationOptions, group: ProcessGroup? = nil) throws -> Summary {
         let rank = group?.rank ?? 0, worldSize = group?.worldSize ?? 1
         let model = try EvaluationModel.load(options)
+        // One writer per output folder (rank 0 holds it for all ranks), as for training.
+        if rank == 0 { try RunLock.acquire(options.output) }
         if options.ablation && model.guided && model.classCount == nil {
             throw UsageError("--use_ablated_segmentations: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
         }

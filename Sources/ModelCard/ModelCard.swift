@@ -21,6 +21,10 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// the unguided prediction that `--guidance_scale` needs; nil or 0 when not trained so.
     public var cfgPUncond: Double?
     public var segmadiffVersion: String?
+    /// The optimizer step these weights were saved at (absent in cards written before checkpoints
+    /// recorded it): a resume checks it against training_state/state.json, so that weights and
+    /// optimizer state of different steps are never continued together.
+    public var globalStep: Int?
 
     public init(mdformer: MDFormerConfig? = MDFormerConfig(), maskEncoding: MaskEncoding = .scaled,
                 segmentationChannelMode: SegmentationChannelMode = .single, segTypes: [String] = [],
@@ -50,6 +54,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         case classNames = "class_names"
         case cfgPUncond = "cfg_p_uncond"
         case segmadiffVersion = "segmadiff_version"
+        case globalStep = "global_step"
     }
 
     public static let fileName = "segmadiff.json"

@@ -43,15 +43,19 @@ public struct UNetCheckpoint {
     }
 
     /// Writes config.json, the weights (current key names) and, when `card` is given, segmadiff.json
-    /// with the model's MDFormer settings. Each file is written atomically.
-    public static func save(_ model: UNet2DModel, card: ModelCard?, to folder: URL) throws {
+    /// with the model's MDFormer settings. Each file is written atomically; `afterEachFile` runs
+    /// after each (the checkpoint writer's test hook).
+    public static func save(_ model: UNet2DModel, card: ModelCard?, to folder: URL, afterEachFile: () -> Void = {}) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(model.config.jsonText, to: folder.appendingPathComponent(UNetConfig.fileName).path)
+        afterEachFile()
         let weights = model.stateDict().mapValues { $0.detached() }
         try Safetensors.save(weights, to: folder.appendingPathComponent(weightsFileName).path, metadata: ["format": "pt"])
+        afterEachFile()
         if var card {
             card.mdformer = model.mdformerConfig
             try AtomicFile.write(try card.encoded(), to: folder.appendingPathComponent(ModelCard.fileName).path)
+            afterEachFile()
         }
     }
 

@@ -92,31 +92,51 @@ public enum Safetensors {
         try File(path: path).tensors(on: device)
     }
 
-    /// The bytes of a safetensors file holding `tensors` (keys sorted; header padded to 8 bytes).
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+    /// The 8-byte length and JSON header of a file holding `tensors` in sorted key order (padded
+    /// with spaces to a multiple of 8 bytes, so the data start aligned), and that order.
+    static func header(_ tensors: [String: Tensor], metadata: [String: String]) throws -> (bytes: Data, keys: [String]) {
         let keys = tensors.keys.sorted()
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var blobs: [[UInt8]] = []
         var offset = 0
         for key in keys {
             let tensor = tensors[key]!
-            let bytes = tensor.bytes()
-            header[key] = ["dtype": name(of: tensor.dtype), "shape": tensor.shape, "data_offsets": [offset, offset + bytes.count]] as [String: Any]
-            offset += bytes.count
-            blobs.append(bytes)
+            let count = tensor.byteCount
+            header[key] = ["dtype": name(of: tensor.dtype), "shape": tensor.shape, "data_offsets": [offset, offset + count]] as [String: Any]
+            offset += count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }
-        var out = Data(capacity: 8 + json.count + offset)
+        var out = Data(capacity: 8 + json.count)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(json)
-        for blob in blobs { out.append(contentsOf: blob) }
+        return (out, keys)
+    }
+
+    /// The bytes of a safetensors file holding `tensors` (keys sorted; header padded to 8 bytes).
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+        let (head, keys) = try header(tensors, metadata: metadata)
+        var out = head
+        for key in keys { out.append(contentsOf: tensors[key]!.bytes()) }
         return out
     }
 
     /// Writes `tensors` to `path` atomically: a crash never leaves a half-written file behind.
+    /// The header goes first, then each tensor's bytes through one reused buffer the size of the
+    /// largest tensor, so a checkpoint of any size never sits in memory whole (the full model's
+    /// training state is about 1.4 GB).
     public static func save(_ tensors: [String: Tensor], to path: String, metadata: [String: String] = [:]) throws {
-        try AtomicFile.write(try encode(tensors, metadata: metadata), to: path)
+        let (head, keys) = try header(tensors, metadata: metadata)
+        let largest = tensors.values.map(\.byteCount).max() ?? 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(largest, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        try AtomicFile.write(to: path) { sink in
+            try sink.write(head)
+            for key in keys {
+                let tensor = tensors[key]!
+                tensor.copyBytes(into: buffer.baseAddress!)
+                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<tensor.byteCount]))
+            }
+        }
     }
 }

@@ -67,6 +67,16 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
+    /// Bytes of the elements in row-major order.
+    public var byteCount: Int { count * dtype.size }
+
+    /// Copies the raw bytes of the elements in row-major order into `buffer` (at least `byteCount`
+    /// long): lets a writer reuse one buffer for many tensors instead of allocating each.
+    public func copyBytes(into buffer: UnsafeMutableRawPointer) {
+        let n = byteCount
+        if n > 0 { Engine.check("copy_out", ct_copy_out(handle, buffer, n)) }
+    }
+
     /// The raw bytes of the elements in row-major order (any dtype).
     public func bytes() -> [UInt8] {
         let n = count * dtype.size

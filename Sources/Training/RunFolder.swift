@@ -3,6 +3,8 @@ import Torch
 
 /// The files of one run (docs/architecture.md §10), in the seed's checkpoint layout plus segmadiff's additions:
 /// `unet/`, `scheduler/`, `model_index.json`, `training_state/`, `samples/`, `logs/`, `run.json`.
+/// In a training run the first four are fixed links into `latest/`, itself a link to the committed
+/// `checkpoints/step-NNNNNNNN/` (see CheckpointWriter), so readers see the seed's layout.
 public struct RunFolder: Sendable {
     public let root: URL
 
@@ -16,6 +18,11 @@ public struct RunFolder: Sendable {
     public var samples: URL { root.appendingPathComponent("samples") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var runRecord: URL { root.appendingPathComponent("run.json") }
+    public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
+    /// The link that commits a checkpoint: replaced atomically, it switches every part at once.
+    public var latest: URL { root.appendingPathComponent("latest") }
+    /// flock'ed while a process trains or samples into the folder (RunLock).
+    public var lockFile: URL { root.appendingPathComponent(".lock") }
 
     public func samplesMany(_ count: Int) -> URL { root.appendingPathComponent("samples_many_\(count)") }
 

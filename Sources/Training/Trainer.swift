@@ -86,6 +86,8 @@ final class TrainingSession {
         self.folder = folder
         self.data = data
         self.group = group
+        // Rank 0 alone writes into the folder: it locks it and clears what a crash left there.
+        if group?.isMain ?? true { try CheckpointLayout.takeOver(folder) }
         let resumed = try Self.resumeState(options, folder)
         if resumed == nil, folder.hasCheckpoint, !options.overwrite {
             throw UsageError("\(folder.path) already holds a checkpoint (unet/); pass --resume to continue it or --overwrite to start again")
@@ -159,11 +161,20 @@ final class TrainingSession {
         guard folder.hasTrainingState else {
             throw UsageError("\(folder.trainingState.path) holds no training state to resume; run without --resume (and --resume_epoch) to start")
         }
+        let loaded: (TrainingState, [String: Tensor])
         do {
-            return try TrainingState.load(from: folder.trainingState)
+            loaded = try TrainingState.load(from: folder.trainingState)
         } catch let error as TrainingState.LoadError {
             throw UsageError(error.description)
         }
+        // Weights and optimizer state of different steps must never be continued together (cards
+        // written before checkpoints recorded their step are taken as they are).
+        let cardURL = folder.unet.appendingPathComponent(ModelCard.fileName)
+        if let saved = try? ModelCard.read(from: cardURL), let step = saved.globalStep, step != loaded.0.globalStep {
+            let record = folder.trainingState.appendingPathComponent(TrainingState.recordName)
+            throw UsageError("\(cardURL.resolvingSymlinksInPath().path) is from step \(step), but \(record.resolvingSymlinksInPath().path) from step \(loaded.0.globalStep): the checkpoint's parts disagree; start again with --overwrite")
+        }
+        return loaded
     }
 
     private func restore(_ state: TrainingState, _ tensors: [String: Tensor]) throws {
@@ -343,28 +354,35 @@ final class TrainingSession {
 
     // MARK: - outputs
 
-    /// The published checkpoint (EMA weights when on) in the seed's layout, then the training state.
+    /// The published checkpoint (EMA weights when on) in the seed's layout and the training state,
+    /// committed as one (CheckpointWriter); each part records the step.
     func saveCheckpoint() throws {
         try checkRanksAgree()
         guard isMain else { return }
-        try withPublishedWeights {
-            try UNetCheckpoint.save(model, card: card, to: folder.unet)
+        try CheckpointWriter(folder: folder, keep: options.keepCheckpoints).write(step: globalStep) { part, fileWritten in
+            var stamped = card
+            stamped.globalStep = globalStep
+            try withPublishedWeights {
+                try UNetCheckpoint.save(model, card: stamped, to: part.unet, afterEachFile: fileWritten)
+            }
+            var scheduler = SchedulerConfig(kind: options.modelType)
+            scheduler.predictionType = options.prediction.rawValue
+            try scheduler.save(toDirectory: part.scheduler.path)
+            fileWritten()
+            try part.writeModelIndex(guided: options.guided, ddim: options.modelType == .ddim)
+            fileWritten()
+            var tensors: [String: Tensor] = ["rng.noise": generator.state]
+            for (key, value) in optimizer.state() { tensors["optimizer." + key] = value }
+            if let ema {
+                for (key, value) in ema.stateDict { tensors["ema." + key] = value }
+                for (key, value) in model.stateDict() { tensors["weights." + key] = value.detached() }
+            }
+            var state = TrainingState(epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
+                                      seed: options.seed, segmadiffVersion: SegMaDiffVersion.current)
+            state.worldSize = worldSize
+            state.globalBatchSize = globalBatchSize
+            try state.save(tensors: tensors, in: part.trainingState, afterEachFile: fileWritten)
         }
-        var scheduler = SchedulerConfig(kind: options.modelType)
-        scheduler.predictionType = options.prediction.rawValue
-        try scheduler.save(toDirectory: folder.scheduler.path)
-        try folder.writeModelIndex(guided: options.guided, ddim: options.modelType == .ddim)
-        var tensors: [String: Tensor] = ["rng.noise": generator.state]
-        for (key, value) in optimizer.state() { tensors["optimizer." + key] = value }
-        if let ema {
-            for (key, value) in ema.stateDict { tensors["ema." + key] = value }
-            for (key, value) in model.stateDict() { tensors["weights." + key] = value.detached() }
-        }
-        var state = TrainingState(epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
-                                  seed: options.seed, segmadiffVersion: SegMaDiffVersion.current)
-        state.worldSize = worldSize
-        state.globalBatchSize = globalBatchSize
-        try state.save(tensors: tensors, in: folder.trainingState)
     }
 
     /// Data parallel: the ranks must hold the same weights (they take the same steps on the same

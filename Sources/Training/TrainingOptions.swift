@@ -35,6 +35,8 @@ public struct TrainingOptions: Sendable {
     public var commandLine: [String]
     /// Data-parallel training: the size of the gradient buckets all-reduced during backward.
     public var gradientBucketBytes: Int = 25 << 20
+    /// `--keep_checkpoints`: committed checkpoints kept under checkpoints/, the newest included.
+    public var keepCheckpoints: Int = 1
 
     /// The model to build when starting fresh.
     public var unet: UNetConfig { spec.unet }

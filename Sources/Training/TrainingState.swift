@@ -41,12 +41,15 @@ public struct TrainingState: Codable, Equatable, Sendable {
         self.segmadiffVersion = segmadiffVersion
     }
 
-    public func save(tensors: [String: Tensor], in folder: URL) throws {
+    /// `afterEachFile` runs after each of the two files (the checkpoint writer's test hook).
+    public func save(tensors: [String: Tensor], in folder: URL, afterEachFile: () -> Void = {}) throws {
         try Safetensors.save(tensors, to: folder.appendingPathComponent(Self.tensorsName).path,
                              metadata: ["global_step": "\(globalStep)"])
+        afterEachFile()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(self) + Data([0x0A]), to: folder.appendingPathComponent(Self.recordName).path)
+        afterEachFile()
     }
 
     public struct LoadError: Error, CustomStringConvertible {

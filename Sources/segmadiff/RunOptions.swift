@@ -132,6 +132,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("save_model_epochs"))
     var saveModelEpochs = 10
 
+    @Option(name: .customLong("keep_checkpoints"), help: "Committed checkpoints kept in OUTPUT/checkpoints/, the newest (which OUTPUT/latest names) included.")
+    var keepCheckpoints = 1
+
     @Option(name: .customLong("mixed_precision"), help: "no or bf16 (autocast).")
     var mixedPrecision: MixedPrecision = .no
 
@@ -173,7 +176,7 @@ struct RunOptions: ParsableArguments {
         }
         for (name, value) in [("--train_batch_size", trainBatchSize), ("--eval_batch_size", evalBatchSize),
                               ("--num_epochs", numEpochs), ("--save_image_epochs", saveImageEpochs),
-                              ("--save_model_epochs", saveModelEpochs), ("--layers_per_block", layersPerBlock),
+                              ("--save_model_epochs", saveModelEpochs), ("--keep_checkpoints", keepCheckpoints), ("--layers_per_block", layersPerBlock),
                               ("--eval_sample_size", evalSampleSize)] where value < 1 {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
