@@ -365,9 +365,7 @@ final class TrainingSession {
             try withPublishedWeights {
                 try UNetCheckpoint.save(model, card: stamped, to: part.unet, afterEachFile: fileWritten)
             }
-            var scheduler = SchedulerConfig(kind: options.modelType)
-            scheduler.predictionType = options.prediction.rawValue
-            try scheduler.save(toDirectory: part.scheduler.path)
+            try options.spec.scheduler.save(toDirectory: part.scheduler.path)
             fileWritten()
             try part.writeModelIndex(guided: options.guided, ddim: options.modelType == .ddim)
             fileWritten()
