@@ -3,18 +3,19 @@ import Torch
 @testable import Diffusion
 
 @Suite struct DDIMSchedulerTests {
-    /// Every `ddim50_step_tT` (eta 0) of the shared fixture.
+    /// Every `ddim50_step_tT` (eta 0) of each fixture root.
     @Test func stepsMatchDiffusersBitForBit() throws {
-        let file = try FixtureFiles.schedulers()
-        let x = try file.required("step_x"), eps = try file.required("step_eps")
-        let scheduler = DDIMScheduler()
-        try scheduler.setTimesteps(50)
-        let steps = file.numbers(between: "ddim50_step_t")
-        #expect(steps.contains(0) && steps.count >= 4)
-        for t in steps {
-            let next = scheduler.step(modelOutput: eps, timestep: t, sample: x)
-            let difference = maxDifference(next, try file.required("ddim50_step_t\(t)"))
-            #expect(difference <= referenceTolerance, "t = \(t): \(difference)")
+        for file in try FixtureFiles.schedulers() {
+            let x = try file.required("step_x"), eps = try file.required("step_eps")
+            let scheduler = DDIMScheduler()
+            try scheduler.setTimesteps(50)
+            let steps = file.numbers(between: "ddim50_step_t")
+            #expect(steps.contains(0) && steps.count >= 4, "\(file.path)")
+            for t in steps {
+                let next = scheduler.step(modelOutput: eps, timestep: t, sample: x)
+                let difference = maxDifference(next, try file.required("ddim50_step_t\(t)"))
+                #expect(difference <= referenceTolerance, "\(file.path): t = \(t): \(difference)")
+            }
         }
     }
 

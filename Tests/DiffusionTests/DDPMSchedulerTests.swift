@@ -5,32 +5,34 @@ import Torch
 @Suite struct DDPMSchedulerTests {
     /// Every `ddpm1000_step_tT` of the fixture, with its recorded variance noise `ddpm1000_z_tT`.
     @Test func stepsMatchDiffusersBitForBit() throws {
-        let file = try FixtureFiles.schedulers()
-        let x = try file.required("step_x"), eps = try file.required("step_eps")
-        let scheduler = DDPMScheduler()
-        try scheduler.setTimesteps(1000)
-        let steps = file.numbers(between: "ddpm1000_step_t")
-        #expect(steps.contains(0) && steps.count >= 4)
-        for t in steps {
-            let z = try file.required("ddpm1000_z_t\(t)")
-            let next = scheduler.step(modelOutput: eps, timestep: t, sample: x, varianceNoise: z)
-            #expect(maxDifference(next, try file.required("ddpm1000_step_t\(t)")) <= referenceTolerance, "t = \(t)")
+        for file in try FixtureFiles.schedulers() {
+            let x = try file.required("step_x"), eps = try file.required("step_eps")
+            let scheduler = DDPMScheduler()
+            try scheduler.setTimesteps(1000)
+            let steps = file.numbers(between: "ddpm1000_step_t")
+            #expect(steps.contains(0) && steps.count >= 4, "\(file.path)")
+            for t in steps {
+                let z = try file.required("ddpm1000_z_t\(t)")
+                let next = scheduler.step(modelOutput: eps, timestep: t, sample: x, varianceNoise: z)
+                #expect(maxDifference(next, try file.required("ddpm1000_step_t\(t)")) <= referenceTolerance, "\(file.path): t = \(t)")
+            }
         }
     }
 
     /// The fixture drew z with torch.Generator().manual_seed(11 + t); a segmadiff Generator with
     /// that seed draws the same numbers, and the step draws them only when t > 0.
     @Test func generatorDrawsTheSameVarianceNoise() throws {
-        let file = try FixtureFiles.schedulers()
-        let x = try file.required("step_x"), eps = try file.required("step_eps")
-        let scheduler = DDPMScheduler()
-        for t in file.numbers(between: "ddpm1000_step_t") {
-            let generator = Generator(seed: UInt64(11 + t))
-            let before = generator.state.scalars(as: UInt8.self)
-            let next = scheduler.step(modelOutput: eps, timestep: t, sample: x, generator: generator)
-            #expect(maxDifference(next, try file.required("ddpm1000_step_t\(t)")) <= referenceTolerance, "t = \(t)")
-            let drew = generator.state.scalars(as: UInt8.self) != before
-            #expect(drew == (t > 0), "t = \(t)")
+        for file in try FixtureFiles.schedulers() {
+            let x = try file.required("step_x"), eps = try file.required("step_eps")
+            let scheduler = DDPMScheduler()
+            for t in file.numbers(between: "ddpm1000_step_t") {
+                let generator = Generator(seed: UInt64(11 + t))
+                let before = generator.state.scalars(as: UInt8.self)
+                let next = scheduler.step(modelOutput: eps, timestep: t, sample: x, generator: generator)
+                #expect(maxDifference(next, try file.required("ddpm1000_step_t\(t)")) <= referenceTolerance, "\(file.path): t = \(t)")
+                let drew = generator.state.scalars(as: UInt8.self) != before
+                #expect(drew == (t > 0), "\(file.path): t = \(t)")
+            }
         }
     }
 

@@ -4,9 +4,9 @@ import Torch
 
 /// The reference tensors these tests compare against.
 enum FixtureFiles {
-    /// The shared fixtures' diffusers DDPM/DDIM values (`schedulers.safetensors`).
-    static func schedulers() throws -> Safetensors.File {
-        try Safetensors.File(path: Fixtures.file("schedulers.safetensors"))
+    /// diffusers' DDPM/DDIM values (`schedulers.safetensors`) of every fixture root that has them.
+    static func schedulers() throws -> [Safetensors.File] {
+        try Fixtures.files(named: "schedulers.safetensors").map { try Safetensors.File(path: $0.path) }
     }
 
     /// DPM-Solver++ and DDIM-with-eta values made by scripts/fixtures/make_dpmpp_fixture.py.

@@ -3,17 +3,18 @@ import Torch
 @testable import Diffusion
 
 @Suite struct TimestepGridTests {
-    /// Every `ddpm_timesteps_N` and `ddim_timesteps_N` of the shared fixture.
+    /// Every `ddpm_timesteps_N` and `ddim_timesteps_N` of each fixture root.
     @Test func leadingGridsMatchDiffusers() throws {
-        let file = try FixtureFiles.schedulers()
-        let makers: [(String, () -> any Scheduler)] = [("ddpm", { DDPMScheduler() }), ("ddim", { DDIMScheduler() })]
-        for (name, make) in makers {
-            let counts = file.numbers(between: "\(name)_timesteps_")
-            #expect(counts.count >= 4, "\(name) grids in the fixture")
-            for n in counts {
-                let scheduler = make()
-                try scheduler.setTimesteps(n)
-                #expect(scheduler.timesteps == ints(try file.required("\(name)_timesteps_\(n)")), "\(name) n = \(n)")
+        for file in try FixtureFiles.schedulers() {
+            let makers: [(String, () -> any Scheduler)] = [("ddpm", { DDPMScheduler() }), ("ddim", { DDIMScheduler() })]
+            for (name, make) in makers {
+                let counts = file.numbers(between: "\(name)_timesteps_")
+                #expect(counts.count >= 4, "\(file.path): \(name) grids in the fixture")
+                for n in counts {
+                    let scheduler = make()
+                    try scheduler.setTimesteps(n)
+                    #expect(scheduler.timesteps == ints(try file.required("\(name)_timesteps_\(n)")), "\(file.path): \(name) n = \(n)")
+                }
             }
         }
     }

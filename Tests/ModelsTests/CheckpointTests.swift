@@ -6,7 +6,8 @@ import TestSupport
 import Torch
 
 @Suite struct CheckpointTests {
-    static func fixtureUNet(_ name: String) -> URL { Fixtures.root.appendingPathComponent(name).appendingPathComponent("unet") }
+    /// The project's own fixtures: unet-tiny (plain, conv_in [32, 2, 3, 3]) and segmadiff-tiny (the fork's MDFormer).
+    static func fixtureUNet(_ name: String) -> URL { Fixtures.ownUNet(name) }
 
     /// A copy of a fixture's unet/ folder whose weights `edit` may change.
     static func copyOfFixture(_ name: String, into folder: TemporaryFolder,

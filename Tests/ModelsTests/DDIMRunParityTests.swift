@@ -15,10 +15,8 @@ import Torch
 /// step, timestep or mask channel is off by 0.1 or more.
 @Suite struct DDIMRunParityTests {
     @Test func everyFixtureFolderMatchesItsReferenceSamplingRun() throws {
-        let folders = try Fixtures.modelFolders()
-        #expect(!folders.isEmpty, "no fixture folders under \(Fixtures.root.path)")
-        for folder in folders {
-            let name = folder.lastPathComponent
+        for folder in try Fixtures.modelFolders() {
+            let name = Fixtures.describe(folder)
             let run = try Safetensors.load(folder.appendingPathComponent("ddim.safetensors").path)
             let model = try UNetCheckpoint.load(from: folder.appendingPathComponent("unet")).model
             let expectedTimesteps = run["timesteps"]!.scalars(as: Int64.self).map(Int.init)
@@ -39,6 +37,6 @@ import Torch
     static func tolerance(_ folder: URL) throws -> Double {
         let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("meta.json")))
         let tolerance = ((meta as? [String: Any])?["tolerance"] as? [String: Any])?["ddim_max_abs"] as? Double
-        return try #require(tolerance, "\(folder.lastPathComponent)/meta.json has no tolerance.ddim_max_abs")
+        return try #require(tolerance, "\(Fixtures.describe(folder))/meta.json has no tolerance.ddim_max_abs")
     }
 }

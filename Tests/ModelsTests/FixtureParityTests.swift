@@ -8,10 +8,8 @@ import Torch
 /// where present, the fork's MDFormer), within the folder's own tolerance.
 @Suite struct FixtureParityTests {
     @Test func everyFixtureFolderMatchesItsReferenceForward() throws {
-        let folders = try Fixtures.modelFolders()
-        #expect(!folders.isEmpty, "no fixture folders under \(Fixtures.root.path)")
-        for folder in folders {
-            let name = folder.lastPathComponent
+        for folder in try Fixtures.modelFolders() {
+            let name = Fixtures.describe(folder)
             let tolerance = try Self.ioTolerance(folder)
             let io = try Safetensors.load(folder.appendingPathComponent("io.safetensors").path)
             let model = try UNetCheckpoint.load(from: folder.appendingPathComponent("unet")).model
@@ -25,6 +23,6 @@ import Torch
     static func ioTolerance(_ folder: URL) throws -> Double {
         let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("meta.json")))
         let tolerance = ((meta as? [String: Any])?["tolerance"] as? [String: Any])?["io_max_abs"] as? Double
-        return try #require(tolerance, "\(folder.lastPathComponent)/meta.json has no tolerance.io_max_abs")
+        return try #require(tolerance, "\(Fixtures.describe(folder))/meta.json has no tolerance.io_max_abs")
     }
 }

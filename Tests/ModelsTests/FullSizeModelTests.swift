@@ -10,18 +10,16 @@ import Torch
     @Test func keysAndShapesEqualTheForksListing() throws {
         let model = UNet2DModel(config: .segmadiff(sampleSize: 256, inChannels: 2, outChannels: 1),
                                 mdformer: MDFormerConfig(variant: .reference))
-        let listing = try Self.keyListing()
-        var expected: [String: [Int]] = [:]
-        for line in try String(contentsOf: listing, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            expected[String(parts[0])] = parts[1].split(separator: "x").map { Int($0)! }
-        }
         let actual = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.tensor.shape) })
-        #expect(expected.count == 461)
         #expect(actual.count == 461)
-        #expect(Set(actual.keys).symmetricDifference(expected.keys).sorted() == [])
-        for (key, shape) in expected where actual[key] != nil {
-            #expect(actual[key] == shape, "\(key)")
+        for listing in try Fixtures.files(named: "keys-segmadiff-256.txt") {
+            let name = Fixtures.describe(listing)
+            let expected = try Self.keysAndShapes(listing)
+            #expect(expected.count == 461, "\(name)")
+            #expect(Set(actual.keys).symmetricDifference(expected.keys).sorted() == [], "\(name)")
+            for (key, shape) in expected where actual[key] != nil {
+                #expect(actual[key] == shape, "\(name): \(key)")
+            }
         }
         #expect(model.parameterCount == 115_292_305)
         #expect(model.mdformer!.parameterCount == 1_622_544)
@@ -39,12 +37,13 @@ import Torch
         #expect(keys.contains("mid_block.resnets.1.conv2.weight") && keys.contains("mid_block.attentions.0.to_out.0.bias"))
     }
 
-    /// shared/keys-segmadiff-256.txt: beside the fixtures folder, else in ../shared of the package.
-    static func keyListing() throws -> URL {
-        let name = "keys-segmadiff-256.txt"
-        let candidates = [Fixtures.root.deletingLastPathComponent().appendingPathComponent(name),
-                          Fixtures.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/" + name)]
-        return try #require(candidates.first { FileManager.default.fileExists(atPath: $0.path) },
-                            "\(name) not found beside \(Fixtures.root.path)")
+    /// A listing written by scripts/fixtures/make_parity_fixtures.py: `key DxDxD` lines, `#` comments.
+    static func keysAndShapes(_ listing: URL) throws -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for line in try String(contentsOf: listing, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            shapes[String(parts[0])] = parts[1].split(separator: "x").map { Int($0)! }
+        }
+        return shapes
     }
 }

@@ -6,7 +6,7 @@ import Torch
 
 @Suite struct UNetConfigTests {
     static func configJSON(with change: (inout [String: Any]) -> Void) throws -> URL {
-        let source = Fixtures.root.appendingPathComponent("unet-tiny/unet/config.json")
+        let source = Fixtures.ownUNet("unet-tiny").appendingPathComponent("config.json")
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: source)) as! [String: Any]
         change(&object)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("segmadiff-config-\(UUID().uuidString)")

@@ -7,41 +7,42 @@ import Testing
     /// Every fixture checkpoint reads: keys, shapes and values agree with an independent parse of
     /// its header, and writing it back then reading again is lossless.
     @Test func readsEveryFixtureCheckpointAndRoundTrips() throws {
-        let folders = try Fixtures.modelFolders()
-        #expect(!folders.isEmpty, "no fixture folders under \(Fixtures.root.path)")
         let scratch = TemporaryFolder()
-        for folder in folders {
+        for (index, folder) in try Fixtures.modelFolders().enumerated() {
+            let name = Fixtures.describe(folder)
             let path = folder.appendingPathComponent("unet/diffusion_pytorch_model.safetensors").path
             let file = try Safetensors.File(path: path)
             let header = try rawHeader(path)
-            #expect(Set(file.keys) == Set(header.keys), "\(folder.lastPathComponent)")
-            #expect(file.keys.contains("conv_in.weight"))
+            #expect(Set(file.keys) == Set(header.keys), "\(name)")
+            #expect(file.keys.contains("conv_in.weight"), "\(name)")
             for key in file.keys {
                 let entry = header[key] as! [String: Any]
-                #expect(file.shape(key) == entry["shape"] as? [Int], "\(key)")
+                #expect(file.shape(key) == entry["shape"] as? [Int], "\(name): \(key)")
             }
             // conv_in.weight's first value, decoded by hand from the raw bytes.
             let entry = header["conv_in.weight"] as! [String: Any]
             let first = try firstFloat(path, offset: (entry["data_offsets"] as! [Int])[0])
-            #expect(file.tensor("conv_in.weight")!.reshaped(-1).scalars(as: Float.self)[0] == first)
+            #expect(file.tensor("conv_in.weight")!.reshaped(-1).scalars(as: Float.self)[0] == first, "\(name)")
 
             let tensors = file.tensors()
-            let copy = scratch.url.appendingPathComponent("\(folder.lastPathComponent).safetensors").path
+            let copy = scratch.url.appendingPathComponent("\(index).safetensors").path
             try Safetensors.save(tensors, to: copy, metadata: ["format": "pt"])
             let reread = try Safetensors.File(path: copy)
-            #expect(reread.metadata["format"] == "pt")
+            #expect(reread.metadata["format"] == "pt", "\(name)")
             for (key, tensor) in tensors {
                 let back = reread.tensor(key)!
-                #expect(back.dtype == tensor.dtype && back.bytes() == tensor.bytes(), "\(key)")
+                #expect(back.dtype == tensor.dtype && back.bytes() == tensor.bytes(), "\(name): \(key)")
             }
         }
     }
 
     @Test func readsTheSchedulerFixture() throws {
-        let file = try Safetensors.File(path: Fixtures.file("schedulers.safetensors"))
-        let alphas = file.tensor("alphas_cumprod")!
-        #expect(alphas.shape == [1000])
-        #expect(Swift.abs(alphas.scalars(as: Float.self)[500] - 0.07779666) < 1e-7)
+        for url in try Fixtures.files(named: "schedulers.safetensors") {
+            let file = try Safetensors.File(path: url.path)
+            let alphas = try #require(file.tensor("alphas_cumprod"), "\(Fixtures.describe(url))")
+            #expect(alphas.shape == [1000], "\(Fixtures.describe(url))")
+            #expect(Swift.abs(alphas.scalars(as: Float.self)[500] - 0.07779666) < 1e-7, "\(Fixtures.describe(url))")
+        }
     }
 
     @Test func roundTripsEveryDtype() throws {

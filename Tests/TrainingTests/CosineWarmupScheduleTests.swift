@@ -13,16 +13,18 @@ import Testing
     }
 
     @Test func everyStepOfTheReferenceFile() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.file("lr_schedule.json")))
-        let reference = try JSONDecoder().decode(Reference.self, from: data)
-        let schedule = CosineWarmupSchedule(baseLearningRate: reference.base_lr, warmupSteps: reference.warmup,
-                                            totalSteps: reference.total)
-        #expect(reference.lr_at_step.count >= 10)
-        for (key, expected) in reference.lr_at_step {
-            let step = try #require(Int(key))
-            let lr = schedule.learningRate(atStep: step)
-            // Same float64 operations in the same order as diffusers: equal, not merely close.
-            #expect(lr == expected, "step \(step): \(lr) vs \(expected)")
+        for url in try Fixtures.files(named: "lr_schedule.json") {
+            let name = Fixtures.describe(url)
+            let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+            let schedule = CosineWarmupSchedule(baseLearningRate: reference.base_lr, warmupSteps: reference.warmup,
+                                                totalSteps: reference.total)
+            #expect(reference.lr_at_step.count >= 10, "\(name)")
+            for (key, expected) in reference.lr_at_step {
+                let step = try #require(Int(key), "\(name)")
+                let lr = schedule.learningRate(atStep: step)
+                // Same float64 operations in the same order as diffusers: equal, not merely close.
+                #expect(lr == expected, "\(name): step \(step): \(lr) vs \(expected)")
+            }
         }
     }
 
