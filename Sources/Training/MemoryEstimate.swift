@@ -10,7 +10,7 @@ import Models
 /// from the U-Net's layout: each ResNet block keeps about a dozen feature maps of its width and
 /// resolution, attention its projections, the MDFormer its expanded maps and scan states.
 /// `activationFactor` scales that count to what libtorch really keeps; it was fitted to peak RSS
-/// of real runs (see docs/architecture.md, "Memory").
+/// of real runs (docs/architecture.md §7, Memory).
 public struct MemoryEstimate: Sendable, CustomStringConvertible {
     /// libtorch, its kernels, the loader and the process (fitted with `activationFactor`).
     public static let baseBytes = 190_000_000

@@ -51,6 +51,15 @@ import Torch
         #expect(weights.values.allSatisfy { $0.isFinite().all().item > 0 })
     }
 
+    /// A run the machine cannot hold is refused before its first step, with the estimate and the fix.
+    @Test func aRunTooBigForTheMachineIsRefusedWithItsEstimate() throws {
+        let result = try SegMaDiffBinary.run(flags(["--output_dir", "huge", "--img_size", "2048", "--train_batch_size", "4096"]), in: scratch.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("this run needs about") && result.stderr.contains("try a smaller --train_batch_size or --img_size"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("huge/unet").path))
+    }
+
     @Test func defaultOutputFolderFollowsTheSeedsNaming() throws {
         let result = try SegMaDiffBinary.run(flags(["--use_ablated_segmentations"]), in: scratch.url)
         #expect(result.status == 0, "\(result.stderr)")
