@@ -13,11 +13,13 @@ public enum GenerationEvaluation {
     /// The files written, in order.
     public static func run(_ options: EvaluationOptions) throws -> [URL] {
         let model = try EvaluationModel.load(options)
-        // One writer per output folder, as for training.
-        try RunLock.acquire(options.output)
         if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
         let data = try EvaluationData.open(options, model: model, images: true)
         let sampling = try SamplingRun(model: model, options: options, data: data)
+        // One writer per output folder, as for training; taken once the inputs are checked, so a
+        // refused run leaves no folder behind.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         let translating = options.translationStrength != nil
         let count = model.guided || translating ? min(options.evalBatchSize, data.samples.count) : options.evalBatchSize
         let indices = Array(0..<count)

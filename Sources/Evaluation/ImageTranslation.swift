@@ -20,10 +20,11 @@ public enum ImageTranslation {
             throw UsageError("segmadiff translate needs --strength S between 0 and 1")
         }
         let model = try EvaluationModel.load(options)
-        // One writer per output folder, as for training.
-        try RunLock.acquire(options.output)
         let data = try EvaluationData.openTranslation(options, model: model)
         let sampling = try SamplingRun(model: model, options: options, data: data)
+        // One writer per output folder, as for training; taken once the inputs are checked.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
         let folder = options.output.root.appendingPathComponent("translated_\(strength)")
         let maskFolder = folder.appendingPathComponent("masks")

@@ -22,13 +22,15 @@ public enum SampleMany {
     public static func run(_ options: EvaluationOptions, group: ProcessGroup? = nil) throws -> Summary {
         let rank = group?.rank ?? 0, worldSize = group?.worldSize ?? 1
         let model = try EvaluationModel.load(options)
-        // One writer per output folder (rank 0 holds it for all ranks), as for training.
-        if rank == 0 { try RunLock.acquire(options.output) }
         if options.ablation && model.guided && model.classCount == nil {
             throw UsageError("--use_ablated_segmentations: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
         }
         let data = try EvaluationData.open(options, model: model, images: false)
         let sampling = try SamplingRun(model: model, options: options, data: data)
+        // One writer per output folder (rank 0 holds it for all ranks), as for training; taken once
+        // the inputs are checked, so a refused run leaves no folder behind.
+        let lock = rank == 0 ? try RunLock.acquire(options.output) : nil
+        defer { withExtendedLifetime(lock) {} }
         let plan = SampleManyPlan(count: options.sampleCount, maskNames: model.guided ? data.samples.map(\.name) : [])
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
         let folder = options.output.samplesMany(options.sampleCount)

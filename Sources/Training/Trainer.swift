@@ -68,6 +68,8 @@ final class TrainingSession {
     let log: RunLog?
     let group: ProcessGroup?
     let gradientSync: GradientSync?
+    /// Rank 0's hold on the run folder, for as long as the session lives.
+    let lock: RunLock?
     var epoch: Int
     var batchInEpoch: Int
     var globalStep: Int
@@ -87,7 +89,7 @@ final class TrainingSession {
         self.data = data
         self.group = group
         // Rank 0 alone writes into the folder: it locks it and clears what a crash left there.
-        if group?.isMain ?? true { try CheckpointLayout.takeOver(folder) }
+        lock = group?.isMain ?? true ? try CheckpointLayout.takeOver(folder) : nil
         let resumed = try Self.resumeState(options, folder)
         if resumed == nil, folder.hasCheckpoint, !options.overwrite {
             throw UsageError("\(folder.path) already holds a checkpoint (unet/); pass --resume to continue it or --overwrite to start again")

@@ -30,10 +30,12 @@ import Torch
 
     /// The step the committed checkpoint records, in each of its parts (they must agree).
     func committedStep(_ output: String) throws -> Int? {
-        let state = url("\(output)/training_state/state.json")
+        // Through `latest`, the commit point: a kill after the commit and before the fixed links
+        // stand leaves a checkpoint that the next start completes.
+        let state = url("\(output)/latest/training_state/state.json")
         guard FileManager.default.fileExists(atPath: state.path) else { return nil }
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as! [String: Any]
-        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/unet/segmadiff.json"))) as! [String: Any]
+        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/latest/unet/segmadiff.json"))) as! [String: Any]
         let step = record["global_step"] as! Int
         #expect(card["global_step"] as? Int == step, "\(output): unet and training_state of different steps")
         return step
