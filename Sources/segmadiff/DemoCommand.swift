@@ -37,6 +37,8 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws { try FlagChecks.check(self) }
+
     func run() throws {
         let root = URL(fileURLWithPath: outputDir)
         let data = try DemoData.prepare(in: root.appendingPathComponent("data"), size: 2 * imgSize, forcePhantom: phantom)
