@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Writes TensorBoard event files (`events.out.tfevents.<time>.<host>`): scalar summaries as
 /// `simple_value` and images as PNG-encoded image summaries, in TFRecord framing with masked CRC-32C.
@@ -9,7 +10,7 @@ public final class TensorBoardWriter {
 
     /// Creates a new event file in `directory`.
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputFolder.create(atPath: directory)
         let host = ProcessInfo.processInfo.hostName
         let time = Int(Date().timeIntervalSince1970)
         var name = "events.out.tfevents.\(time).\(host)"
