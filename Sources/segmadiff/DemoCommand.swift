@@ -41,6 +41,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: outputDir)
+        try DemoFolder.claim(root)
         let data = try DemoData.prepare(in: root.appendingPathComponent("data"), size: 2 * imgSize, forcePhantom: phantom)
         print("segmadiff demo: \(data.description)")
         let model = root.appendingPathComponent("model").path
@@ -102,6 +103,7 @@ struct DemoData {
 
     static let templates = "/usr/share/mricron/templates"
 
+    /// `folder` lies inside a folder `DemoFolder.claim` checked, so replacing it loses nothing of the user's.
     static func prepare(in folder: URL, size: Int, forcePhantom: Bool) throws -> DemoData {
         try? FileManager.default.removeItem(at: folder)
         let image = "\(templates)/ch2.nii.gz", labels = "\(templates)/aal.nii.gz"
