@@ -7,6 +7,7 @@ import Torch
 public final class TensorBoardWriter {
     public let path: String
     private let handle: FileHandle
+    private var warned = false
 
     /// Creates a new event file in `directory`.
     public init(directory: String) throws {
@@ -72,7 +73,7 @@ public final class TensorBoardWriter {
         record += withUnsafeBytes(of: CRC32C.masked(length).littleEndian) { Array($0) }
         record += event.bytes
         record += withUnsafeBytes(of: CRC32C.masked(event.bytes).littleEndian) { Array($0) }
-        handle.write(Data(record))
+        handle.appendLog(Data(record), path: path, warned: &warned)
     }
 }
 
