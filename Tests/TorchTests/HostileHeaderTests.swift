@@ -69,3 +69,21 @@ import Testing
         #expect(try Safetensors.File(path: path).keys == ["a", "b", "c"])
     }
 }
+
+/// The line a libtorch failure outside `Engine.catching` ends the process with (`stopProcess`).
+@Suite struct EngineExitLineTests {
+    @Test func outOfMemoryIsOneLineWithTheFix() {
+        let error = EngineError(operation: "conv2d", message: "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 2147483648 bytes.\nException raised from ...\nframe #0: ...")
+        #expect(error.isOutOfMemory)
+        #expect(error.exitLine.hasPrefix("segmadiff: error: out of memory: "))
+        #expect(error.exitLine.hasSuffix("; try a smaller --train_batch_size or --img_size"))
+        #expect(!error.exitLine.contains("\n") && !error.exitLine.contains("frame #0"))
+        #expect(EngineError(operation: "mm", message: "CUDA out of memory. Tried to allocate 2.00 GiB").isOutOfMemory)
+    }
+
+    @Test func otherFailuresNameTheOp() {
+        let error = EngineError(operation: "index_select", message: "index out of range in self\nmore")
+        #expect(!error.isOutOfMemory)
+        #expect(error.exitLine == "segmadiff: error: libtorch failed in index_select: index out of range in self; this is a segmadiff bug: please report it with the command line")
+    }
+}
