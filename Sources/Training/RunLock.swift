@@ -5,10 +5,12 @@ import Foundation
 /// checkpoints and remove each other's files; a sampler beside a training would read a model that
 /// switches under it. The kernel drops the lock when the process dies, SIGKILL included, so a crash
 /// never leaves a stale lock; the pid written into the file only names the holder in the error.
+/// The CLI holds it until it exits; a caller of the library from the end of the training or
+/// sampling (`release`), so that the same process may then hand the folder to another.
 public enum RunLock {
-    /// Folders this process holds, by path: the descriptors stay open for the life of the process
-    /// (a lock is per open file, so taking it again in the same process must reuse the first).
-    nonisolated(unsafe) private static var held: [String: Int32] = [:]
+    /// Folders this process holds, by path, with how many holders inside it (a lock is per open
+    /// file, so taking it again in the same process must reuse the first descriptor).
+    nonisolated(unsafe) private static var held: [String: (fd: Int32, holders: Int)] = [:]
     private static let guardHeld = NSLock()
 
     /// Locks `folder` (creating it) for this process, or throws a one-line `UsageError` naming the
@@ -16,7 +18,10 @@ public enum RunLock {
     public static func acquire(_ folder: RunFolder) throws {
         guardHeld.lock()
         defer { guardHeld.unlock() }
-        guard held[folder.path] == nil else { return }
+        if let entry = held[folder.path] {
+            held[folder.path] = (entry.fd, entry.holders + 1)
+            return
+        }
         try FileManager.default.createDirectory(at: folder.root, withIntermediateDirectories: true)
         let path = folder.lockFile.path
         // O_CLOEXEC: processes this one starts must not inherit (and so keep) the lock.
@@ -37,6 +42,19 @@ public enum RunLock {
         let pid = Data("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        held[folder.path] = fd
+        held[folder.path] = (fd, 1)
+    }
+
+    /// Undoes one `acquire`; the last one unlocks the folder.
+    public static func release(_ folder: RunFolder) {
+        guardHeld.lock()
+        defer { guardHeld.unlock() }
+        guard let entry = held[folder.path] else { return }
+        if entry.holders > 1 {
+            held[folder.path] = (entry.fd, entry.holders - 1)
+        } else {
+            held[folder.path] = nil
+            close(entry.fd)
+        }
     }
 }

@@ -39,6 +39,8 @@ public final class Trainer {
     }
 
     public func run() throws -> Summary {
+        // The session locks the folder (rank 0); it is free again once this run is over.
+        defer { if group?.isMain ?? true { RunLock.release(folder) } }
         let data = try Dataset.open(options.data)
         let session = try TrainingSession(options: options, folder: folder, data: data, group: group)
         return try session.train(stop: stop, onEpochEnd: onEpochEnd)

@@ -165,6 +165,14 @@ import Torch
         #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
         #expect(second.stderr.contains("is in use by segmadiff process \(holder.processIdentifier)"), "\(second.stderr)")
         #expect(second.stderr.contains(url("locked").path), "\(second.stderr)")
+        // Sampling into it is refused too, once there is a model to sample from.
+        while Date() < deadline, !FileManager.default.fileExists(atPath: url("locked/unet/segmadiff.json").path) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        var sampling = flags("locked", ema: 0, extra: ["--mode", "eval_many", "--eval_sample_size", "1"])
+        sampling.removeFirst(2)
+        let sampler = try SegMaDiffBinary.run(sampling, in: scratch.url)
+        #expect(sampler.status == 2 && sampler.stderr.contains("is in use by segmadiff process \(holder.processIdentifier)"), "\(sampler.stderr)")
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
         let third = try SegMaDiffBinary.run(flags("locked", ema: 0, extra: ["--overwrite", "--num_epochs", "1"]), in: scratch.url)
