@@ -64,7 +64,9 @@ import Torch
                     let delay = killed % 3 == 2 ? "0" : "25"
                     let (process, _, _) = try SegMaDiffBinary.start(arguments, in: scratch.url,
                                                                     environment: ["SEGMADIFF_TEST_WRITE_DELAY_MS": delay])
-                    Thread.sleep(forTimeInterval: 0.3 + random.unit() * 2.7)
+                    // The first kill comes before any checkpoint, so that "none to resume" is seen.
+                    let moment = 0.3 + random.unit() * 2.7
+                    Thread.sleep(forTimeInterval: killed == 0 ? 0.1 : moment)
                     if process.isRunning {
                         kill(process.processIdentifier, SIGKILL)
                         killed += 1
@@ -94,6 +96,7 @@ import Torch
                 }
             }
             #expect(try weights(output) == expected, "\(output): resumed run ends with other weights than the uninterrupted one")
+            #expect(leftovers(output).isEmpty, "\(output): \(leftovers(output))")
             if let resumedAt = try? JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/run.json"))) as? [String: Any] {
                 #expect(resumedAt["resumed_at"] != nil)
             }
@@ -101,6 +104,7 @@ import Torch
         }
         #expect(killed >= kills)
         // The seeded moments must include kills inside a checkpoint write, not only between them.
+        #expect(withoutCheckpoint >= 1)
         #expect(midCheckpoint >= 3, "only \(midCheckpoint) of \(killed) kills landed in a checkpoint write")
         print("kill test, ema \(ema): \(killed) kills in \(round) runs to the end, \(midCheckpoint) inside a checkpoint write, \(withoutCheckpoint) before the first checkpoint")
     }
@@ -215,6 +219,48 @@ import Torch
         }
         #expect(try manager.contentsOfDirectory(atPath: url("old/checkpoints").path) == ["step-00000004"])
         #expect(try committedStep("old") == 4)
+    }
+}
+
+extension CheckpointKillTests {
+    /// What a crashed write leaves (staging folders, link and AtomicFile temporaries), anywhere in
+    /// the folder: a start must have removed it.
+    func leftovers(_ output: String) -> [String] {
+        let root = url(output).path
+        let all = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+        return all.filter { path in
+            let name = (path as NSString).lastPathComponent
+            return name.hasSuffix(".partial") || name.contains(".partial-") || name.hasSuffix(".new")
+        }
+    }
+
+    /// `--keep_checkpoints K` keeps the newest K step folders; `latest` names the newest.
+    @Test func keepsTheNewestCheckpoints() throws {
+        let run = try SegMaDiffBinary.run(flags("kept", ema: 0, extra: ["--num_epochs", "3", "--keep_checkpoints", "2"]), in: scratch.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url("kept/checkpoints").path).sorted() == ["step-00000004", "step-00000006"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: url("kept/latest").path) == "checkpoints/step-00000006")
+    }
+
+    /// A crash while an old-layout folder was being migrated (latest committed, one name still a
+    /// real directory, another moved aside but not yet linked) is finished at the next start.
+    @Test func interruptedMigrationIsFinishedAtStart() throws {
+        let first = try SegMaDiffBinary.run(flags("half", ema: 0, extra: ["--num_epochs", "1"]), in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let manager = FileManager.default
+        let committed = url("half/latest").resolvingSymlinksInPath()
+        try manager.removeItem(at: url("half/unet"))
+        try manager.copyItem(at: committed.appendingPathComponent("unet"), to: url("half/unet"))
+        try manager.removeItem(at: url("half/scheduler"))
+        try manager.createDirectory(at: url("half/checkpoints/old-layout"), withIntermediateDirectories: true)
+        try manager.copyItem(at: committed.appendingPathComponent("scheduler"), to: url("half/checkpoints/old-layout/scheduler"))
+        let again = try SegMaDiffBinary.run(flags("half", ema: 0, extra: ["--num_epochs", "2", "--resume"]), in: scratch.url)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("trained 2 epochs (4 steps)"), "\(again.stdout)")
+        for name in ["unet", "scheduler"] {
+            #expect((try? manager.destinationOfSymbolicLink(atPath: url("half/\(name)").path)) == "latest/\(name)")
+        }
+        #expect(try manager.contentsOfDirectory(atPath: url("half/checkpoints").path) == ["step-00000004"])
     }
 }
 
