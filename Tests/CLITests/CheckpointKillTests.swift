@@ -50,7 +50,7 @@ import Torch
         // Kill moments from a fixed seed, spread over a run slowed by the test hook so that most
         // land inside a checkpoint write (about 9 files x 25 ms each, 4 checkpoints).
         var random = SplitMix64(seed: ema == 0 ? 1 : 2)
-        let kills = 12
+        let kills = 15
         var killed = 0, midCheckpoint = 0, withoutCheckpoint = 0
         var round = 0
         while killed < kills {
@@ -61,12 +61,23 @@ import Torch
             while true {
                 let arguments = flags(output, ema: ema, extra: resume ? ["--resume"] : ["--overwrite"])
                 if killed < kills {
-                    let delay = killed % 3 == 2 ? "0" : "25"
+                    let delay = killed % 4 == 2 ? "0" : "30"
                     let (process, _, _) = try SegMaDiffBinary.start(arguments, in: scratch.url,
                                                                     environment: ["SEGMADIFF_TEST_WRITE_DELAY_MS": delay])
-                    // The first kill comes before any checkpoint, so that "none to resume" is seen.
-                    let moment = 0.3 + random.unit() * 2.7
-                    Thread.sleep(forTimeInterval: killed == 0 ? 0.1 : moment)
+                    // The first kill comes before any checkpoint, so that "none to resume" is seen;
+                    // every other one waits for a checkpoint write to begin while an earlier one is
+                    // committed, and lands inside it (9 pauses of 30 ms: 7 files and 2 commit steps);
+                    // the rest at random moments.
+                    let moment = 0.3 + random.unit() * 2.7, inside = random.unit() * 0.27
+                    if killed == 0 {
+                        Thread.sleep(forTimeInterval: 0.1)
+                    } else if killed % 2 == 1 {
+                        let deadline = Date().addingTimeInterval(10)
+                        while process.isRunning, Date() < deadline, !(writing(output) && committed(output)) { Thread.sleep(forTimeInterval: 0.005) }
+                        Thread.sleep(forTimeInterval: inside)
+                    } else {
+                        Thread.sleep(forTimeInterval: moment)
+                    }
                     if process.isRunning {
                         kill(process.processIdentifier, SIGKILL)
                         killed += 1
@@ -107,6 +118,15 @@ import Torch
         #expect(withoutCheckpoint >= 1)
         #expect(midCheckpoint >= 3, "only \(midCheckpoint) of \(killed) kills landed in a checkpoint write")
         print("kill test, ema \(ema): \(killed) kills in \(round) runs to the end, \(midCheckpoint) inside a checkpoint write, \(withoutCheckpoint) before the first checkpoint")
+    }
+
+    /// Whether a checkpoint is being staged.
+    func writing(_ output: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url("\(output)/checkpoints").path)) ?? []).contains { $0.hasSuffix(".partial") }
+    }
+
+    func committed(_ output: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: url("\(output)/latest").path)) != nil
     }
 
     /// Whether the kill left a checkpoint half-written (a staging folder, a link temporary or an
