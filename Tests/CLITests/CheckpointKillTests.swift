@@ -62,7 +62,7 @@ import Torch
                 let arguments = flags(output, ema: ema, extra: resume ? ["--resume"] : ["--overwrite"])
                 if killed < kills {
                     let delay = killed % 4 == 2 ? "0" : "30"
-                    let (process, _, _) = try SegMaDiffBinary.start(arguments, in: scratch.url,
+                    let (process, _, err) = try SegMaDiffBinary.start(arguments, in: scratch.url,
                                                                     environment: ["SEGMADIFF_TEST_WRITE_DELAY_MS": delay])
                     // The first kill comes before any checkpoint, so that "none to resume" is seen;
                     // every other one waits for a checkpoint write to begin while an earlier one is
@@ -84,7 +84,8 @@ import Torch
                     }
                     process.waitUntilExit()
                     if process.terminationReason == .exit {
-                        #expect(process.terminationStatus == 0, "\(output): exit \(process.terminationStatus) before the kill")
+                        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                        #expect(process.terminationStatus == 0, "\(output): exit \(process.terminationStatus) before the kill: \(stderr)")
                         if process.terminationStatus == 0 { break }
                     }
                 } else {
