@@ -170,6 +170,7 @@ import Torch
         #expect(stderr.contains("tensors.safetensors") && stderr.contains("file size limit"), "\(stderr)")
         #expect(stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1, "\(stderr)")
         #expect(try committedStep("full") == 2)
+        #expect(leftovers("full").isEmpty, "the failed write keeps disk space: \(leftovers("full"))")
         let again = try SegMaDiffBinary.run(flags("full", ema: 0.9, extra: ["--num_epochs", "2", "--resume"]), in: scratch.url)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("trained 2 epochs (4 steps)"), "\(again.stdout)")
