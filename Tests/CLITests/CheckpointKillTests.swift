@@ -276,6 +276,11 @@ extension CheckpointKillTests {
         try manager.removeItem(at: url("half/scheduler"))
         try manager.createDirectory(at: url("half/checkpoints/old-layout"), withIntermediateDirectories: true)
         try manager.copyItem(at: committed.appendingPathComponent("scheduler"), to: url("half/checkpoints/old-layout/scheduler"))
+        // And what a crashed write leaves: a staging folder, a link temporary, AtomicFile temporaries.
+        try manager.createDirectory(at: url("half/checkpoints/step-00000009.partial/unet"), withIntermediateDirectories: true)
+        try manager.createSymbolicLink(atPath: url("half/latest.new").path, withDestinationPath: "checkpoints/step-00000009")
+        try Data([1]).write(to: url("half/samples/0000.png.partial-4242"))
+        try Data([1]).write(to: url("half/run.json.partial-77"))
         let again = try SegMaDiffBinary.run(flags("half", ema: 0, extra: ["--num_epochs", "2", "--resume"]), in: scratch.url)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("trained 2 epochs (4 steps)"), "\(again.stdout)")
@@ -283,6 +288,7 @@ extension CheckpointKillTests {
             #expect((try? manager.destinationOfSymbolicLink(atPath: url("half/\(name)").path)) == "latest/\(name)")
         }
         #expect(try manager.contentsOfDirectory(atPath: url("half/checkpoints").path) == ["step-00000004"])
+        #expect(leftovers("half").isEmpty, "\(leftovers("half"))")
     }
 }
 
