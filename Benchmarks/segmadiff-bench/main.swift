@@ -26,7 +26,12 @@ case "data":
     let folderIndex = arguments.firstIndex(of: "--folder").map { $0 + 1 }
     let folder = folderIndex.flatMap { $0 < arguments.count ? arguments[$0] : nil } ?? NSTemporaryDirectory() + "segmadiff-data-bench"
     emit(DataBench.run(folder: folder, count: option("--count", 200), source: option("--source", 512), size: option("--size", 256), batch: option("--batch", 16), epochs: option("--epochs", 2), threads: option("--threads", ProcessInfo.processInfo.activeProcessorCount)))
+case "checkpoint":
+    // --way former|streamed|raw; --folder on the disk to measure.
+    let way = arguments.firstIndex(of: "--way").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "streamed"
+    let folder = arguments.firstIndex(of: "--folder").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? NSTemporaryDirectory() + "segmadiff-checkpoint-bench"
+    emit(CheckpointBench.run(way: way, folder: folder, repeats: option("--repeats", 3)))
 default:
-    FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data [options] (see bench/run.sh)\n".utf8))
+    FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data|checkpoint [options] (see bench/run.sh)\n".utf8))
     exit(2)
 }

@@ -16,10 +16,6 @@ public enum GenerationEvaluation {
         if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
         let data = try EvaluationData.open(options, model: model, images: true)
         let sampling = try SamplingRun(model: model, options: options, data: data)
-        // One writer per output folder, as for training; taken once the inputs are checked, so a
-        // refused run leaves no folder behind.
-        let lock = try RunLock.acquire(options.output)
-        defer { withExtendedLifetime(lock) {} }
         let translating = options.translationStrength != nil
         let count = model.guided || translating ? min(options.evalBatchSize, data.samples.count) : options.evalBatchSize
         let indices = Array(0..<count)
@@ -44,6 +40,10 @@ public enum GenerationEvaluation {
             images = try sampling.sample(indices: indices, masks: masks, batch: 0)
         }
 
+        // One writer per output folder, as for training; taken before the first write, so that a
+        // user error leaves no folder behind.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         let samples = options.output.samples
         try OutputFolder.create(samples)
         var written: [URL] = []

@@ -22,9 +22,6 @@ public enum ImageTranslation {
         let model = try EvaluationModel.load(options)
         let data = try EvaluationData.openTranslation(options, model: model)
         let sampling = try SamplingRun(model: model, options: options, data: data)
-        // One writer per output folder, as for training; taken once the inputs are checked.
-        let lock = try RunLock.acquire(options.output)
-        defer { withExtendedLifetime(lock) {} }
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
         let folder = options.output.root.appendingPathComponent("translated_\(strength)")
         let maskFolder = folder.appendingPathComponent("masks")
@@ -43,6 +40,10 @@ public enum ImageTranslation {
             "image_units": writer.units, "mask_encoding": model.card.maskEncoding.rawValue,
             "strength_note": "each image is noised to the first sampler timestep at or below strength x 1000 and denoised from it; 0 keeps the image, 1 samples from noise",
         ])
+        // One writer per output folder, as for training; taken before the first write, so that a
+        // user error leaves no folder behind.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         try manifest.checkResumable(in: folder)
         try OutputFolder.create(model.guided ? maskFolder : folder)
 

@@ -27,10 +27,6 @@ public enum SampleMany {
         }
         let data = try EvaluationData.open(options, model: model, images: false)
         let sampling = try SamplingRun(model: model, options: options, data: data)
-        // One writer per output folder (rank 0 holds it for all ranks), as for training; taken once
-        // the inputs are checked, so a refused run leaves no folder behind.
-        let lock = rank == 0 ? try RunLock.acquire(options.output) : nil
-        defer { withExtendedLifetime(lock) {} }
         let plan = SampleManyPlan(count: options.sampleCount, maskNames: model.guided ? data.samples.map(\.name) : [])
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
         let folder = options.output.samplesMany(options.sampleCount)
@@ -55,6 +51,10 @@ public enum SampleMany {
             if guidance.rescale > 0 { manifest.settings["guidance_rescale"] = guidance.rescale }
         }
         if sampling.usesClippedModelOutput { manifest.settings["use_clipped_model_output"] = true }
+        // One writer per output folder (rank 0 holds it for all ranks), as for training; taken
+        // before the first write, so that a user error leaves no folder behind.
+        let lock = rank == 0 ? try RunLock.acquire(options.output) : nil
+        defer { withExtendedLifetime(lock) {} }
         try manifest.checkResumable(in: folder)
         let folders = !model.guided ? [folder] : multi ? data.segTypes.map { maskFolder.appendingPathComponent($0) } : [maskFolder]
         for url in folders { try OutputFolder.create(url) }

@@ -41,6 +41,7 @@ public final class Trainer {
     }
 
     public func run() throws -> Summary {
+        // The session locks the folder (rank 0); it is free again once this run is over.
         let data = try Dataset.open(options.data)
         let session = try TrainingSession(options: options, folder: folder, data: data, group: group)
         return try session.train(stop: stop, onEpochEnd: onEpochEnd)
@@ -212,7 +213,10 @@ final class TrainingSession {
         guard case .cpu = options.device else { return nil }
         let estimate = MemoryEstimate(config: model.config, mdformer: card.mdformer, parameters: model.parameterCount,
                                       batchSize: options.trainBatchSize, ema: options.emaDecay > 0, bf16: options.bf16)
-        if let available = MemoryEstimate.available(), estimate.totalBytes > available {
+        // Twice the available memory: the estimate is close for U-Nets of 4-6 levels but counts
+        // shallow ones at high resolution several times too high, and a run that passes and still
+        // does not fit ends with libtorch's out-of-memory line.
+        if let available = MemoryEstimate.available(), estimate.totalBytes > 2 * available {
             throw UsageError("this run needs \(estimate) for batches of \(options.trainBatchSize) at \(model.config.sampleSize ?? 0) px, but only \(MemoryEstimate.gigabytes(available)) are available; try a smaller --train_batch_size or --img_size")
         }
         return estimate
