@@ -211,19 +211,25 @@ def small_train_images(s):
     return 32 if s.quick else 64
 
 
-def preparation(s: Setup) -> List[List[str]]:
-    """Commands run once, untimed, before the measurements: the data sets and the checkpoint that
-    eval_many samples from (written by a 1-epoch segmadiff training of the small model at 64 px)."""
+def preparation(s: Setup, names) -> List[List[str]]:
+    """Commands run once, untimed, before the measurements `names`: the data sets and the checkpoint
+    that eval_many samples from (written by a 1-epoch segmadiff training of the small model at 64 px)."""
     generate = [s.python, "bench/make_dataset.py"]
-    return [
-        [*generate, f"{s.work}/data-16", "--train", "16", "--val", "2", "--test", "16", "--size", "64"],
-        [*generate, f"{s.work}/data-64", "--train", str(small_train_images(s)), "--val", "16", "--test", "16", "--size", "64", "--seed", "1"],
-        [s.bench, "data", "--folder", f"{s.work}/loader", "--count", "32" if s.quick else "200", "--source", "512",
-         "--size", "256", "--batch", "16", "--epochs", "1", "--threads", str(s.cores)],
-        [s.segmadiff, "--mode", "train", "--img_dir", f"{s.work}/data-64/images", "--seg_dir", f"{s.work}/data-64/masks",
-         "--segmentation_guided", "--num_segmentation_classes", "4", "--img_size", "64", "--train_batch_size", "16",
-         "--eval_batch_size", "16", "--num_epochs", "1", "--save_image_epochs", "1", "--save_model_epochs", "1",
-         "--num_inference_steps", "2", "--model_type", "DDIM", "--block_out_channels", SMALL_CHANNELS,
-         "--mdformer", "reference", "--mask_encoding", "seed", "--threads", str(s.cores),
-         "--output_dir", f"{s.work}/checkpoint-small-64", "--overwrite"],
-    ]
+    steps = []
+    if "train_full" in names:
+        steps.append([*generate, f"{s.work}/data-16", "--train", "16", "--val", "2", "--test", "16", "--size", "64"])
+    if names & {"train_small", "eval_many"}:
+        steps.append([*generate, f"{s.work}/data-64", "--train", str(small_train_images(s)), "--val", "16",
+                      "--test", "16", "--size", "64", "--seed", "1"])
+    if "data" in names:
+        steps.append([s.bench, "data", "--folder", f"{s.work}/loader", "--count", "32" if s.quick else "200",
+                      "--source", "512", "--size", "256", "--batch", "16", "--epochs", "1", "--threads", str(s.cores)])
+    if "eval_many" in names:
+        steps.append([
+            s.segmadiff, "--mode", "train", "--img_dir", f"{s.work}/data-64/images", "--seg_dir", f"{s.work}/data-64/masks",
+            "--segmentation_guided", "--num_segmentation_classes", "4", "--img_size", "64", "--train_batch_size", "16",
+            "--eval_batch_size", "16", "--num_epochs", "1", "--save_image_epochs", "1", "--save_model_epochs", "1",
+            "--num_inference_steps", "2", "--model_type", "DDIM", "--block_out_channels", SMALL_CHANNELS,
+            "--mdformer", "reference", "--mask_encoding", "seed", "--threads", str(s.cores),
+            "--output_dir", f"{s.work}/checkpoint-small-64", "--overwrite"])
+    return steps

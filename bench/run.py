@@ -111,9 +111,11 @@ def main():
         wanted = set(args.only.split(","))
         measurements = [m for m in measurements if m.name in wanted]
     estimate = sum(m.estimate_s * m.rounds for m in measurements)
-    print(f"bench: {runs} run{'s' if runs > 1 else ''} per side{' (quick mode)' if args.quick else ''}; "
-          f"about {minutes(estimate)} on a quiet 2-core machine{' (quick mode: far less)' if args.quick else ''}",
-          flush=True)
+    if args.quick:
+        print("bench: quick mode: 1 run per side at small sizes (a few minutes on a quiet 2-core machine)", flush=True)
+    else:
+        print(f"bench: {runs} run{'s' if runs > 1 else ''} per side; about {minutes(estimate)} on a quiet 2-core "
+              "machine (each row prints its own projection after its first round)", flush=True)
     if args.dry_run:
         for m in measurements:
             print(f"{m.name}: {m.rounds} rounds, about {minutes(m.estimate_s * m.rounds)}")
@@ -128,7 +130,7 @@ def main():
     logs = stem + "-logs"          # every run's command line and output, kept beside the results
     shutil.rmtree(logs, ignore_errors=True)
     try:
-        for index, command in enumerate(rows.preparation(setup)):
+        for index, command in enumerate(rows.preparation(setup, {m.name for m in measurements})):
             runner.run_process(command, os.path.join(logs, f"prepare-{index + 1}.log"), env=env, cwd=ROOT)
         torch_version = subprocess.run([args.python, "-c", "import torch; print(torch.__version__)"],
                                        capture_output=True, text=True).stdout.strip()

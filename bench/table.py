@@ -25,7 +25,7 @@ def quantity(side, unit, runs):
 
 def ratio(row):
     text = f"{row['ratio']:.2f}x" if not math.isnan(row["ratio"]) else "n/a"
-    if row["rounds"] > 1:
+    if row["rounds"] > 1 and not math.isnan(row["ratio_min"]):
         text += f" ({row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
     return text
 
