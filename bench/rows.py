@@ -141,8 +141,9 @@ def train_command(s, side, data, size, batch, eval_batch, epochs, channels, outp
 
 def training_sides(s, data, size, batch, eval_batch, channels, tag, bf16=False):
     sides, fresh = {}, {}
-    for side in ("ref", "seg"):
-        for epochs in (1, 2):
+    # Paired runs next to each other (ref E1, seg E1, ref E2, seg E2), so each pair sees the same machine.
+    for epochs in (1, 2):
+        for side in ("ref", "seg"):
             name = f"{side}{'_bf16' if bf16 else ''}_e{epochs}"
             output = f"{s.work}/runs/{tag}-{name}"
             sides[name] = train_command(s, side, data, size, batch, eval_batch, epochs, channels, output, bf16)

@@ -3,7 +3,8 @@
 own MDFormer model, scripts/reference/mdformer.py) on this machine, in the same run.
 
 Every row runs as separate processes, alternating sides (reference, segmadiff, ...; the order is
-reversed every other round), at least BENCH_RUNS times per side. Each row records per side the
+reversed every other round), BENCH_RUNS times per side (the full-size model's whole training runs,
+by far the costliest, BENCH_FULL_TRAIN_RUNS times). Each row records per side the
 median and range, the ratio of the medians and the range of the per-round ratios; memory is the
 peak RSS of each process, taken by this script from os.wait4. Writes
 bench/results/<date>-<cpu>.json and .md; bench/update_readme.py turns the JSON into the README's table.
