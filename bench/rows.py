@@ -176,7 +176,7 @@ def whole_commands(s, model, model_name):
             Row("bf16, peak memory (E = 1)", "mb", memory("ref_bf16_e1"), memory("seg_bf16_e1")),
         ]
     out.append(Measurement("train_full", "whole commands", sides, rows, s.full_train_runs, fresh,
-                           estimate_s=470 if s.bf16 else 235))
+                           estimate_s=400 if s.bf16 else 235))
 
     small_data = f"{s.work}/data-64"
     small_steps = small_train_images(s) // 16     # batch 16

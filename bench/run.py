@@ -76,6 +76,8 @@ def run_measurement(m, logs, env):
             log = os.path.join(logs, f"{m.name}-{side}-{index + 1}.log")
             result = runner.run_process(m.sides[side], log, env=env, cwd=ROOT)
             results[side].append(result)
+            if side in m.fresh:          # a full-size run folder holds about 1.5 GB: not kept
+                shutil.rmtree(m.fresh[side], ignore_errors=True)
             print(f"  {m.name} round {index + 1}/{m.rounds} {side}: {result['wall_s']:.1f} s, "
                   f"{result['maxrss_mb']:.0f} MB", flush=True)
         if index == 0 and m.rounds > 1:
