@@ -159,7 +159,30 @@ extension SchedulerConfig {
         config.varianceType = try fields.string("variance_type") ?? config.varianceType
         config.setAlphaToOne = try fields.bool("set_alpha_to_one") ?? config.setAlphaToOne
         config.rescaleBetasZeroSNR = try fields.bool("rescale_betas_zero_snr") ?? config.rescaleBetasZeroSNR
+        try config.checkRanges()
         return config
+    }
+
+    /// The most training timesteps a file may ask for: diffusers uses 1000; 10^12 would allocate
+    /// terabytes of schedule tables before anything else could object.
+    public static let maximumTrainTimesteps = 100_000
+
+    /// Numbers that no schedule can have (NaN, infinite or negative betas, absurd step counts),
+    /// refused while parsing, before a schedule is built from them.
+    func checkRanges() throws {
+        guard (2...Self.maximumTrainTimesteps).contains(trainTimesteps) else {
+            throw SchedulerError("num_train_timesteps \(trainTimesteps) is outside 2...\(Self.maximumTrainTimesteps) (diffusers uses 1000); fix the file")
+        }
+        guard betaStart.isFinite, betaEnd.isFinite, betaStart > 0, betaStart <= betaEnd, betaEnd < 1 else {
+            throw SchedulerError("beta_start \(betaStart) and beta_end \(betaEnd) must be numbers with 0 < beta_start <= beta_end < 1 (diffusers uses 0.0001 and 0.02); fix the file")
+        }
+        for (key, value) in [("clip_sample_range", clipSampleRange), ("sample_max_value", sampleMaxValue),
+                             ("dynamic_thresholding_ratio", dynamicThresholdingRatio)] where !(value.isFinite && value > 0) {
+            throw SchedulerError("\(key) \(value) must be a positive number; fix the file")
+        }
+        guard (0..<trainTimesteps).contains(stepsOffset) else {
+            throw SchedulerError("steps_offset \(stepsOffset) is outside 0..<\(trainTimesteps) (num_train_timesteps); fix the file")
+        }
     }
 }
 
@@ -181,7 +204,9 @@ private struct JSONFields {
 
     func int(_ key: String) throws -> Int? {
         try value(key, as: "an integer") { raw in
-            guard let number = raw as? NSNumber, number.doubleValue == number.doubleValue.rounded() else { return nil }
+            // Beyond 2^53 a JSON number is no longer an exact integer, and intValue would wrap.
+            guard let number = raw as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
+                  abs(number.doubleValue) < 9.0e15 else { return nil }
             return number.intValue
         }
     }

@@ -43,7 +43,7 @@ public enum GenerationEvaluation {
         }
 
         let samples = options.output.samples
-        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        try OutputFolder.create(samples)
         var written: [URL] = []
         let grid = samples.appendingPathComponent("-001.png")
         try SampleGrid.write(ImageOutput.unitRange(images), to: grid)

@@ -43,7 +43,7 @@ public enum ImageTranslation {
             "strength_note": "each image is noised to the first sampler timestep at or below strength x 1000 and denoised from it; 0 keeps the image, 1 samples from noise",
         ])
         try manifest.checkResumable(in: folder)
-        try FileManager.default.createDirectory(at: model.guided ? maskFolder : folder, withIntermediateDirectories: true)
+        try OutputFolder.create(model.guided ? maskFolder : folder)
 
         let stems = data.samples.map { ($0.name as NSString).deletingPathExtension }
         if let clash = Dictionary(grouping: data.samples.map(\.name), by: { ($0 as NSString).deletingPathExtension }).first(where: { $0.value.count > 1 }) {

@@ -44,7 +44,7 @@ public enum MaskRemovalFigure {
         }
         let plot = MaskRemovalPlot(schedule: schedule, sampleNames: indices.map { data.samples[$0].name }, masks: masks,
                                    images: images, caption: "\(sampling.choice.rawValue), \(sampling.steps) steps, seed \(options.seed); model \(shownPath(model.folder.path))")
-        try FileManager.default.createDirectory(at: options.output.root, withIntermediateDirectories: true)
+        try OutputFolder.create(options.output.root)
         try AtomicFile.write(try plot.png(), to: pngURL(options.output).path)
         try AtomicFile.write(try plot.pdf(), to: pdfURL(options.output).path)
         return [pngURL(options.output), pdfURL(options.output)]

@@ -55,7 +55,7 @@ public enum SampleMany {
         if sampling.usesClippedModelOutput { manifest.settings["use_clipped_model_output"] = true }
         try manifest.checkResumable(in: folder)
         let folders = !model.guided ? [folder] : multi ? data.segTypes.map { maskFolder.appendingPathComponent($0) } : [maskFolder]
-        for url in folders { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        for url in folders { try OutputFolder.create(url) }
 
         func imageFile(_ entry: SampleManyPlan.Entry) -> String { "\(entry.stem).\(writer.fileExtension)" }
         func maskFiles(_ entry: SampleManyPlan.Entry) -> [String] {

@@ -7,14 +7,16 @@
 #include <string.h>
 #include <zlib.h>
 
-int ic_read_maybe_gzip(const char *path, void **out, size_t *out_size, char *error, size_t error_size) {
+int ic_read_maybe_gzip(const char *path, size_t limit, void **out, size_t *out_size, char *error, size_t error_size) {
   gzFile file = gzopen(path, "rb");
   if (!file) return ic_fail(error, error_size, "%s", errno ? strerror(errno) : "cannot open");
   gzbuffer(file, 1 << 20);
   ic_buffer buffer = {0};
   unsigned char chunk[1 << 16];
-  for (;;) {
-    int n = gzread(file, chunk, sizeof chunk);
+  // Stops at `limit`: what lies past it is never inflated (see the header for why).
+  while (buffer.size < limit) {
+    size_t want = limit - buffer.size < sizeof chunk ? limit - buffer.size : sizeof chunk;
+    int n = gzread(file, chunk, (unsigned)want);
     if (n < 0) {
       int code = 0;
       const char *message = gzerror(file, &code);
@@ -31,8 +33,10 @@ int ic_read_maybe_gzip(const char *path, void **out, size_t *out_size, char *err
     }
   }
   // gzread returns 0 both at a clean end and when a gzip stream is cut short; gzclose tells them apart.
+  // A read stopped at the limit leaves the stream unfinished on purpose, which is not a truncation.
+  int stopped = buffer.size >= limit;
   int closed = gzclose(file);
-  if (closed == Z_BUF_ERROR || closed == Z_DATA_ERROR) {
+  if (!stopped && (closed == Z_BUF_ERROR || closed == Z_DATA_ERROR)) {
     free(buffer.data);
     return ic_fail(error, error_size, "the gzip stream ends early (truncated file)");
   }

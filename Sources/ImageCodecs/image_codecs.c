@@ -40,3 +40,14 @@ int ic_buffer_append(ic_buffer *buffer, const void *bytes, size_t count) {
   buffer->size += count;
   return 1;
 }
+
+int ic_check_image_size(uint64_t width, uint64_t height, char *error, size_t error_size) {
+  if (width == 0 || height == 0) return ic_fail(error, error_size, "the header says %llux%llu pixels (an empty image)",
+                                                (unsigned long long)width, (unsigned long long)height);
+  if (width > IC_MAX_SIDE || height > IC_MAX_SIDE || width * height > IC_MAX_PIXELS)
+    return ic_fail(error, error_size,
+                   "the header says %llux%llu pixels, more than segmadiff reads (at most %d per side and %llu pixels); "
+                   "downscale the image or check that the file is not corrupt",
+                   (unsigned long long)width, (unsigned long long)height, IC_MAX_SIDE, (unsigned long long)IC_MAX_PIXELS);
+  return IC_OK;
+}

@@ -41,6 +41,12 @@ int ic_decode_jpeg(const void *data, size_t size, ic_image *out, char *error, si
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, (const unsigned char *)data, (unsigned long)size);
   jpeg_read_header(&info, TRUE);
+  // Before any pixel memory: the header alone can claim gigapixels.
+  if (ic_check_image_size(info.image_width, info.image_height, failure.message, sizeof failure.message) != IC_OK) {
+    jpeg_destroy_decompress(&info);
+    memset(out, 0, sizeof *out);
+    return ic_fail(error, error_size, "%s", failure.message);
+  }
   if (info.num_components == 1) {
     info.out_color_space = JCS_GRAYSCALE;
   } else if (info.num_components == 3) {

@@ -58,6 +58,12 @@ int ic_decode_png(const void *data, size_t size, ic_image *out, char *error, siz
   png_read_info(png, info);
 
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  // Before any pixel memory: the header alone can claim gigapixels.
+  if (ic_check_image_size(width, height, failure.message, sizeof failure.message) != IC_OK) {
+    png_destroy_read_struct(&png, &info, NULL);
+    memset(out, 0, sizeof *out);
+    return ic_fail(error, error_size, "%s", failure.message);
+  }
   int color_type = png_get_color_type(png, info);
   int bit_depth = png_get_bit_depth(png, info);
   if (bit_depth < 8) png_set_packing(png);  // one sample per byte, values unchanged

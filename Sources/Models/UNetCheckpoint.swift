@@ -27,11 +27,21 @@ public struct UNetCheckpoint {
             } catch {
                 throw ModelFileError(file: cardURL.path, "cannot be read (\(error))")
             }
+            try card?.validate(file: cardURL.path)
         }
         let mdformer = card.map(\.mdformer) ?? inferMDFormer(weights, midChannels: config.blockOutChannels.last!)
+        if card == nil { try mdformer?.validate(file: weightsURL.path) }
         let model = UNet2DModel(config: config, mdformer: mdformer)
         var stateDict: [String: Tensor] = [:]
-        for key in weights.keys { stateDict[LegacyAttentionNames.current(key)] = weights.tensor(key)! }
+        for key in weights.keys {
+            let tensor = weights.tensor(key)!
+            // One pass over each weight: a NaN or infinity (a diverged or damaged checkpoint) would
+            // otherwise turn every sample into NaN without a word.
+            if tensor.dtype.isFloatingPoint, tensor.count > 0, tensor.isFinite().all().item == 0 {
+                throw ModelFileError(file: weightsURL.path, "weight \(key) holds NaN or infinite values; the checkpoint is damaged or training diverged: use an earlier checkpoint or train again (with a lower --learning_rate)")
+            }
+            stateDict[LegacyAttentionNames.current(key)] = tensor
+        }
         do {
             try model.load(stateDict: stateDict)
         } catch let mismatch as StateDictMismatch {

@@ -54,7 +54,28 @@ extension UNetConfig {
                 throw invalid("block_out_channels entry \(channels) is not a multiple of attention_head_dim \(attentionHeadDim)")
             }
         }
-        guard midBlockScaleFactor > 0 else { throw invalid("mid_block_scale_factor must be positive") }
+        guard midBlockScaleFactor > 0, midBlockScaleFactor.isFinite else { throw invalid("mid_block_scale_factor must be a positive number") }
+        guard normEps.isFinite else { throw invalid("norm_eps must be a finite number") }
+        try validateSizes(file: file)
+    }
+
+    /// Sanity bounds (ModelBounds), checked before any layer is built: a config.json asking for a
+    /// model thousands of times larger than any trained here is corrupt or hostile.
+    private func validateSizes(file: String) throws {
+        func tooLarge(_ key: String, _ value: Int, _ limit: Int) -> ModelFileError {
+            ModelFileError(file: file, "\(key) \(value) is larger than segmadiff builds (at most \(limit)); the file is corrupt or not a model segmadiff can use")
+        }
+        if blockOutChannels.count > ModelBounds.levels {
+            throw ModelFileError(file: file, "block_out_channels has \(blockOutChannels.count) levels, more than segmadiff builds (at most \(ModelBounds.levels)); the file is corrupt or not a model segmadiff can use")
+        }
+        if let widest = blockOutChannels.max(), widest > ModelBounds.channels { throw tooLarge("block_out_channels entry", widest, ModelBounds.channels) }
+        if layersPerBlock > ModelBounds.layersPerBlock { throw tooLarge("layers_per_block", layersPerBlock, ModelBounds.layersPerBlock) }
+        if inChannels > ModelBounds.ioChannels { throw tooLarge("in_channels", inChannels, ModelBounds.ioChannels) }
+        if outChannels > ModelBounds.ioChannels { throw tooLarge("out_channels", outChannels, ModelBounds.ioChannels) }
+        if let sampleSize {
+            guard sampleSize > 0 else { throw ModelFileError(file: file, "sample_size \(sampleSize) must be positive (or null)") }
+            if sampleSize > ModelBounds.imageSide { throw tooLarge("sample_size", sampleSize, ModelBounds.imageSide) }
+        }
     }
 
     /// Heads of an attention block over `channels` channels.

@@ -44,14 +44,13 @@ public enum Engine {
         return result
     }
 
-    /// Reports a failure of `operation`; returns only inside `catching`.
+    /// Reports a failure of `operation`; returns only inside `catching`. Outside it the process
+    /// stops with one line and exit status 2 (`EngineError.stopProcess`), never a trap and a core:
+    /// the commonest such failure is running out of memory, which is the user's to fix.
     static func fail(_ operation: String, _ message: UnsafePointer<CChar>) {
         let error = EngineError(operation: operation, message: String(cString: message))
         let trap = self.trap
-        guard trap.depth > 0 else {
-            FileHandle.standardError.write(Data("segmadiff: internal error in libtorch \(error)\n".utf8))
-            fatalError("libtorch \(error)")
-        }
+        guard trap.depth > 0 else { error.stopProcess() }
         if trap.first == nil { trap.first = error }
     }
 

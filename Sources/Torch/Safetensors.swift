@@ -19,6 +19,9 @@ public enum Safetensors {
         dtypeNames.first { $0.value == dtype }!.key
     }
 
+    /// The largest header the format allows (100 MB, as the reference implementation enforces).
+    static let maximumHeaderLength: UInt64 = 100_000_000
+
     /// A file opened by memory map; tensors are copied out one by one on request.
     public struct File {
         public let path: String
@@ -43,7 +46,13 @@ public enum Safetensors {
             func fail(_ reason: String) -> FormatError { FormatError(file: path, reason: reason) }
             guard data.count >= 8 else { throw fail("it is shorter than its 8-byte header length") }
             let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-            guard headerLength <= UInt64(data.count - 8) else { throw fail("its header length \(headerLength) runs past the end") }
+            guard headerLength <= UInt64(data.count - 8) else {
+                throw fail("its header length \(headerLength) runs past the end of the \(data.count)-byte file (truncated or not safetensors)")
+            }
+            // The format's own limit: a longer header is corrupt, not a model worth parsing.
+            guard headerLength <= Safetensors.maximumHeaderLength else {
+                throw fail("its header length \(headerLength) exceeds the format's \(Safetensors.maximumHeaderLength) bytes")
+            }
             dataStart = 8 + Int(headerLength)
             let header = data.subdata(in: 8..<dataStart)
             guard let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
@@ -62,11 +71,23 @@ public enum Safetensors {
                       offsets.count == 2 else { throw fail("entry \(key) lacks dtype, shape or data_offsets") }
                 guard let dtype = dtypeNames[typeName] else { throw fail("entry \(key) has unsupported dtype \(typeName)") }
                 let (begin, end) = (offsets[0], offsets[1])
-                guard begin >= 0, begin <= end, end <= payload else { throw fail("entry \(key) points outside the data") }
-                guard end - begin == shape.reduce(1, *) * dtype.size else {
+                guard begin >= 0, begin <= end, end <= payload else {
+                    throw fail("entry \(key) points outside the data (bytes \(begin)..<\(end) of \(payload))")
+                }
+                // Checked for overflow: a shape such as [2^32, 2^32] must be refused, not multiplied.
+                guard let bytes = ElementCount.bytes(shape, elementSize: dtype.size) else {
+                    throw fail("entry \(key) has an impossible shape \(shape) (negative or too many elements)")
+                }
+                guard end - begin == bytes else {
                     throw fail("entry \(key) has \(end - begin) bytes for shape \(shape) of \(dtype)")
                 }
                 entries[key] = (dtype, shape, begin..<end)
+            }
+            // Entries must not share bytes: overlapping ranges mean a corrupt or crafted file.
+            let ranges = entries.map { (key: $0.key, range: $0.value.2) }.filter { !$0.range.isEmpty }
+                .sorted { $0.range.lowerBound < $1.range.lowerBound }
+            for (previous, next) in zip(ranges, ranges.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
+                throw fail("entries \(previous.key) and \(next.key) overlap (bytes \(previous.range) and \(next.range))")
             }
             self.metadata = metadata
             self.entries = entries

@@ -37,8 +37,11 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws { try FlagChecks.check(self) }
+
     func run() throws {
         let root = URL(fileURLWithPath: outputDir)
+        try DemoFolder.claim(root)
         let data = try DemoData.prepare(in: root.appendingPathComponent("data"), size: 2 * imgSize, forcePhantom: phantom)
         print("segmadiff demo: \(data.description)")
         let model = root.appendingPathComponent("model").path
@@ -100,6 +103,7 @@ struct DemoData {
 
     static let templates = "/usr/share/mricron/templates"
 
+    /// `folder` lies inside a folder `DemoFolder.claim` checked, so replacing it loses nothing of the user's.
     static func prepare(in folder: URL, size: Int, forcePhantom: Bool) throws -> DemoData {
         try? FileManager.default.removeItem(at: folder)
         let image = "\(templates)/ch2.nii.gz", labels = "\(templates)/aal.nii.gz"

@@ -55,6 +55,8 @@ struct ImportNifti: ParsableCommand {
     @Option(help: "Seed of the split assignment.")
     var seed: UInt64 = 0
 
+    func validate() throws { try FlagChecks.check(self) }
+
     func run() throws {
         let summary = try NiftiImporter.run(importOptions())
         let counts = Split.allCases.map { "\($0.rawValue) \(summary.slices[$0] ?? 0)" }.joined(separator: ", ")

@@ -40,6 +40,7 @@ struct Launch: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        try FlagChecks.check(self)
         guard nprocPerNode >= 1 else { throw ValidationError("--nproc_per_node must be at least 1 (got \(nprocPerNode))") }
         guard nnodes >= 1, (0..<nnodes).contains(nodeRank) else {
             throw ValidationError("--node_rank \(nodeRank) must be in 0..<\(nnodes) (--nnodes)")

@@ -45,6 +45,8 @@ struct MetricsCommand: ParsableCommand {
     @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws { try FlagChecks.check(self) }
+
     func run() throws {
         Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let options = MetricsOptions(segmenter: segmenter, generated: generated, masks: masks, real: real, json: json,

@@ -166,6 +166,7 @@ struct RunOptions: ParsableArguments {
     var overwrite = false
 
     mutating func validate() throws {
+        try FlagChecks.check(self)
         guard imgSize > 0 else { throw ValidationError("--img_size must be positive (got \(imgSize))") }
         guard numImgChannels >= 1 else { throw ValidationError("--num_img_channels must be at least 1") }
         if segmentationGuided {

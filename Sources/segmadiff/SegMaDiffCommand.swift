@@ -19,6 +19,9 @@ struct SegMaDiffCommand: ParsableCommand {
     /// Every error a user can cause ends with one line on stderr and exit status 2 (argument errors
     /// included); help and --version exit 0.
     static func main() {
+        // Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills
+        // the process mid-write; ignored, the write fails with EFBIG and is reported as an error.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -30,7 +33,7 @@ struct SegMaDiffCommand: ParsableCommand {
             let message = fullMessage(for: error)
             let lines = message.split(separator: "\n", omittingEmptySubsequences: true)
             let first = lines.first.map(String.init) ?? "\(error)"
-            let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+            let text = ErrorLine.text(for: error, message: first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)
             FileHandle.standardError.write(Data("segmadiff: error: \(text)\n".utf8))
             if let hint = lines.dropFirst().first(where: { $0.contains("Usage") || $0.contains("Help") }) {
                 FileHandle.standardError.write(Data("\(hint)\n".utf8))

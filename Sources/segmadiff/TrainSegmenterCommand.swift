@@ -71,6 +71,8 @@ struct TrainSegmenterCommand: ParsableCommand {
     @Flag(name: .customLong("overwrite"), help: "Replace a segmenter already in the output folder.")
     var overwrite = false
 
+    func validate() throws { try FlagChecks.check(self) }
+
     func run() throws {
         Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let options = SegmenterTrainingOptions(

@@ -12,6 +12,8 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("SYNTHETIC head phantom"))
         #expect(result.stdout.contains("$ segmadiff --mode train"))
+        // The folder is marked as the demo's, so that only a demo may later reuse it.
+        #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("demo/.segmadiff-demo").path))
         let model = scratch.url.appendingPathComponent("demo/model")
         for file in ["samples/-001.png", "mask_removal.png", "mask_removal.pdf", "samples_many_32/manifest.json",
                      "samples_many_32/metrics.json", "segmenter/segmenter.json"] {

@@ -96,6 +96,14 @@ import Torch
             (#"{"_class_name": "DDIMScheduler", "trained_betas": [0.1, 0.2]}"#, "trained_betas"),
             (#"{"_class_name": "PNDMScheduler"}"#, "_class_name"),
             (#"{"_class_name": "DDIMScheduler", "steps_offset": "one"}"#, "steps_offset"),
+            // Numbers no schedule can have: refused while parsing, before a table is allocated.
+            (#"{"_class_name": "DDIMScheduler", "num_train_timesteps": 1000000000000}"#, "num_train_timesteps"),
+            (#"{"_class_name": "DDIMScheduler", "num_train_timesteps": 1e300}"#, "num_train_timesteps"),
+            (#"{"_class_name": "DDPMScheduler", "beta_start": -0.1}"#, "beta_start"),
+            (#"{"_class_name": "DDPMScheduler", "beta_end": 1e300}"#, "beta_end"),
+            (#"{"_class_name": "DDPMScheduler", "beta_start": 0.5, "beta_end": 0.1}"#, "beta_start"),
+            (#"{"_class_name": "DDIMScheduler", "clip_sample_range": -1}"#, "clip_sample_range"),
+            (#"{"_class_name": "DDIMScheduler", "steps_offset": 5000}"#, "steps_offset"),
         ]
         for (json, key) in cases {
             #expect {

@@ -12,6 +12,8 @@ enum DatasetValidator {
     }
 
     private static func problem(in sample: SampleFiles, _ options: DatasetOptions) -> DataError? {
+        // The file being checked, so that an unexpected failure names it (a mask's, not its image's).
+        var current = sample.image ?? sample.masks.first ?? sample.name
         do {
             var size: (path: String, height: Int, width: Int)?
             if let path = sample.image {
@@ -19,6 +21,7 @@ enum DatasetValidator {
                 size = (path, image.height, image.width)
             }
             for path in sample.masks {
+                current = path
                 let labels = try checkedLabels(path, options)
                 let (height, width) = (labels.shape[1], labels.shape[2])
                 if let size, size.height != height || size.width != width {
@@ -31,7 +34,7 @@ enum DatasetValidator {
         } catch let error as DataError {
             return error
         } catch {
-            return DataError("\(sample.image ?? sample.masks.first ?? sample.name): \(error)")
+            return DataError("\(current): \(error)")
         }
     }
 

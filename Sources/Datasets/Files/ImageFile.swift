@@ -52,6 +52,10 @@ public enum ImageFile {
         default:
             throw DataError("\(path): an NPY image must be (H, W) or (C, H, W), not \(shape); reshape it")
         }
+        // NaN or infinity would pass through normalisation and turn a whole batch's loss into NaN.
+        if samples.dtype.isFloatingPoint, samples.count > 0, samples.isFinite().all().item == 0 {
+            throw DataError("\(path): the NPY image holds NaN or infinite values; replace them (for example with numpy.nan_to_num) or remove the file")
+        }
         let array = array.dtype == .bool ? samples.to(.uint8) : samples
         let bitDepth: Int? = switch array.dtype {
         case .uint8: 8

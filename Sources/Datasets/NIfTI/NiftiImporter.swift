@@ -88,7 +88,14 @@ public enum NiftiImporter {
             var grouped = values.to(.int64)
             if grouped.min().item < 0 { throw DataError("\(pair.labels) has negative labels; labels must be 0 or more") }
             if let grouping = options.labelGrouping { grouped = grouping.apply(grouped) }
-            let classCount = Int(grouped.max().item) + 1
+            let highest = Int(grouped.max().item)
+            // Masks are written as 16-bit PNGs at most: a larger label would wrap around (70000
+            // becoming 4464) and silently merge with another class.
+            guard highest <= 65535 else {
+                let after = options.labelGrouping == nil ? "" : " after --label-map"
+                throw DataError("\(pair.labels) has label \(highest)\(after), more than a 16-bit PNG mask holds (0-65535); group the labels into classes with --label-map (for example 1-1000:1,1001-70000:2)")
+            }
+            let classCount = highest + 1
             let maskType: DType = classCount <= 256 ? .uint8 : .uint16
             return PreparedVolume(name: volumeName(pair.image), image: quantised(image, options),
                                   labels: grouped.to(maskType), classCount: classCount)

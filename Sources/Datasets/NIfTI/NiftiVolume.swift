@@ -23,9 +23,11 @@ public struct NiftiVolume: @unchecked Sendable {
     }
 
     public static func read(_ path: String) throws -> NiftiVolume {
-        let bytes = try readWhole(path)
         do {
-            return try parse(bytes)
+            // The header first, then only as many bytes as it describes: a .nii.gz that inflates to
+            // far more (a gzip bomb, or junk after the voxels) is never inflated past that.
+            let header = try Header(readWhole(path, limit: 348))
+            return try parse(readWhole(path, limit: header.end))
         } catch let failure as NiftiFailure {
             throw DataError("\(path): \(failure.reason)")
         }
@@ -33,48 +35,91 @@ public struct NiftiVolume: @unchecked Sendable {
 
     struct NiftiFailure: Error { let reason: String }
 
+    /// The most voxels a volume may have (2^30: 8 GiB once scaled to float64), checked against the
+    /// header before anything is allocated.
+    static let maximumVoxels = 1 << 30
+
     private static let elementTypes: [Int: DType] = [
         2: .uint8, 4: .int16, 8: .int32, 16: .float32, 64: .float64, 256: .int8, 512: .uint16, 1024: .int64,
     ]
 
-    static func readWhole(_ path: String) throws -> [UInt8] {
+    static func readWhole(_ path: String, limit: Int) throws -> [UInt8] {
         var buffer: UnsafeMutableRawPointer?
         var size = 0
         var message = [CChar](repeating: 0, count: 512)
-        guard ic_read_maybe_gzip(path, &buffer, &size, &message, message.count) == IC_OK, let buffer else {
+        guard ic_read_maybe_gzip(path, limit, &buffer, &size, &message, message.count) == IC_OK else {
             throw DataError("\(path): cannot be read (\(PixelCodec.text(of: message))); check the path")
         }
+        guard let buffer else { return [] }
         defer { ic_free(buffer) }
         return [UInt8](UnsafeRawBufferPointer(start: buffer, count: size))
     }
 
-    static func parse(_ bytes: [UInt8]) throws -> NiftiVolume {
-        guard bytes.count >= 348 else { throw NiftiFailure(reason: "too short for a NIfTI header (\(bytes.count) bytes)") }
-        let header = HeaderReader(bytes: bytes, bigEndian: false)
-        let bigEndian: Bool
-        switch header.int32(0) {
-        case 348: bigEndian = false
-        case Int32(348).byteSwapped: bigEndian = true
-        case 540, Int32(540).byteSwapped: throw NiftiFailure(reason: "NIfTI-2 files are not supported; convert to NIfTI-1 (for example with nibabel)")
-        default: throw NiftiFailure(reason: "not a NIfTI-1 file (sizeof_hdr is not 348)")
-        }
-        let h = HeaderReader(bytes: bytes, bigEndian: bigEndian)
-        let magic = String(decoding: bytes[344..<347], as: UTF8.self)
-        guard magic == "n+1" else {
-            throw NiftiFailure(reason: magic == "ni1" ? "a .hdr/.img pair; convert it to a single .nii file" : "bad NIfTI magic \"\(magic)\"")
-        }
-        let rank = Int(h.int16(40))
-        guard (1...7).contains(rank) else { throw NiftiFailure(reason: "bad dimension count \(rank)") }
-        var dims = (1...3).map { $0 <= rank ? Int(h.int16(40 + 2 * $0)) : 1 }
-        dims = dims.map { Swift.max($0, 1) }
-        let extra = rank > 3 ? (4...rank).reduce(1) { $0 * Swift.max(1, Int(h.int16(40 + 2 * $1))) } : 1
-        if extra > 1 { throw NiftiFailure(reason: "a \(rank)-D volume with \(extra) frames; only 3-D volumes can be sliced") }
-        let spacing = (1...3).map { Double(h.float32(76 + 4 * $0)) }
-        let datatype = Int(h.int16(70))
-        let offset = Int(h.float32(108))
-        let slope = Double(h.float32(112)), intercept = Double(h.float32(116))
+    /// The fields of a NIfTI-1 header that say where the voxels are and how many, each checked
+    /// (a NaN or negative vox_offset, zero or negative dims) before anything is read or allocated.
+    struct Header {
+        var bigEndian: Bool
+        var dims: [Int]
+        var spacing: [Double]
+        var datatype: Int
+        var elementSize: Int
+        var offset: Int
+        var slope: Double
+        var intercept: Double
+        var voxelCount: Int { dims.reduce(1, *) }
+        /// The end of the voxel data in the file.
+        var end: Int { offset + voxelCount * elementSize }
 
-        let count = dims.reduce(1, *)
+        init(_ bytes: [UInt8]) throws {
+            guard bytes.count >= 348 else { throw NiftiFailure(reason: "too short for a NIfTI header (\(bytes.count) bytes)") }
+            switch HeaderReader(bytes: bytes, bigEndian: false).int32(0) {
+            case 348: bigEndian = false
+            case Int32(348).byteSwapped: bigEndian = true
+            case 540, Int32(540).byteSwapped: throw NiftiFailure(reason: "NIfTI-2 files are not supported; convert to NIfTI-1 (for example with nibabel)")
+            default: throw NiftiFailure(reason: "not a NIfTI-1 file (sizeof_hdr is not 348)")
+            }
+            let h = HeaderReader(bytes: bytes, bigEndian: bigEndian)
+            let magic = String(decoding: bytes[344..<347], as: UTF8.self)
+            guard magic == "n+1" else {
+                throw NiftiFailure(reason: magic == "ni1" ? "a .hdr/.img pair; convert it to a single .nii file" : "bad NIfTI magic \"\(magic)\"")
+            }
+            let rank = Int(h.int16(40))
+            guard (1...7).contains(rank) else { throw NiftiFailure(reason: "bad dimension count \(rank)") }
+            let sides = (1...rank).map { Int(h.int16(40 + 2 * $0)) }
+            if let bad = sides.first(where: { $0 < 1 }) {
+                throw NiftiFailure(reason: "the header gives a dimension of \(bad) voxels (dims \(sides)); every dimension must be at least 1 (corrupt header)")
+            }
+            dims = (0..<3).map { $0 < rank ? sides[$0] : 1 }
+            let extra = sides.dropFirst(3).reduce(1, *)
+            if extra > 1 { throw NiftiFailure(reason: "a \(rank)-D volume with \(extra) frames; only 3-D volumes can be sliced") }
+            let voxels = dims.reduce(1, *)
+            guard voxels <= NiftiVolume.maximumVoxels else {
+                throw NiftiFailure(reason: "the header gives \(dims.map(String.init).joined(separator: "x")) = \(voxels) voxels, more than segmadiff reads (\(NiftiVolume.maximumVoxels)); crop or downsample the volume")
+            }
+            spacing = (1...3).map { Double(h.float32(76 + 4 * $0)) }
+            datatype = Int(h.int16(70))
+            guard let size = datatype == 768 ? 4 : NiftiVolume.elementTypes[datatype]?.size else {
+                throw NiftiFailure(reason: "unsupported NIfTI datatype \(datatype) (complex or RGB voxels); convert to an integer or float type")
+            }
+            elementSize = size
+            // vox_offset is a float in the header: NaN, infinity or a negative value would trap Int().
+            let voxOffset = h.float32(108)
+            guard voxOffset.isFinite, voxOffset >= 348, voxOffset <= Float(1 << 30) else {
+                throw NiftiFailure(reason: "vox_offset \(voxOffset) is not a valid data offset (it must be a number from 348 on); the header is corrupt")
+            }
+            offset = Int(voxOffset)
+            slope = Double(h.float32(112))
+            intercept = Double(h.float32(116))
+            guard slope.isFinite, intercept.isFinite else {
+                throw NiftiFailure(reason: "scl_slope \(slope) / scl_inter \(intercept) are not finite numbers; fix the header (set scl_slope to 0 or 1 to store values unscaled)")
+            }
+        }
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> NiftiVolume {
+        let header = try Header(bytes)
+        let h = HeaderReader(bytes: bytes, bigEndian: header.bigEndian)
+        let (dims, offset, count, datatype) = (header.dims, header.offset, header.voxelCount, header.datatype)
         let data: Tensor
         if datatype == 768 {
             // uint32 has no libtorch dtype: widen to int64 while decoding.
@@ -82,16 +127,18 @@ public struct NiftiVolume: @unchecked Sendable {
             let values = (0..<count).map { Int64(h.uint32(offset + 4 * $0)) }
             data = Tensor(values, shape: [dims[2], dims[1], dims[0]])
         } else {
-            guard let dtype = elementTypes[datatype] else {
-                throw NiftiFailure(reason: "unsupported NIfTI datatype \(datatype) (complex or RGB voxels); convert to an integer or float type")
-            }
+            let dtype = elementTypes[datatype]!
             try checkLength(bytes, offset, count * dtype.size)
             var elements = Array(bytes[offset..<(offset + count * dtype.size)])
-            if bigEndian && dtype.size > 1 { swapBytes(&elements, width: dtype.size) }
+            if header.bigEndian && dtype.size > 1 { swapBytes(&elements, width: dtype.size) }
             data = elements.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: [dims[2], dims[1], dims[0]]) }
         }
+        let (slope, intercept) = (header.slope, header.intercept)
         let scaled = slope != 0 && !(slope == 1 && intercept == 0) ? data.to(.float64) * slope + intercept : data
-        return NiftiVolume(dims: dims, spacing: spacing, datatype: datatype, data: scaled)
+        if scaled.dtype.isFloatingPoint, scaled.count > 0, scaled.isFinite().all().item == 0 {
+            throw NiftiFailure(reason: "the volume holds NaN or infinite values; replace them (for example with nibabel and numpy.nan_to_num)")
+        }
+        return NiftiVolume(dims: dims, spacing: header.spacing, datatype: datatype, data: scaled)
     }
 
     private static func checkLength(_ bytes: [UInt8], _ offset: Int, _ length: Int) throws {

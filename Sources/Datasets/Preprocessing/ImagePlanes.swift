@@ -21,8 +21,10 @@ extension RawImage {
         return planes
     }
 
-    /// The integer label map [1, H, W] in the file's own type, or nil when the file holds colours
-    /// rather than labels.
+    /// The integer label map [1, H, W], or nil when the file holds colours rather than labels.
+    /// 8-bit and signed or floating-point files keep their type; 16-bit ones are widened to int32,
+    /// because libtorch has no min, max or resize kernels for uint16 and a 16-bit mask (even one
+    /// holding only labels 0-2) would fail in the first reduction over it.
     /// Palette files give their indices, so palette masks keep their labels (docs/python-reference.md §9, defect 11).
     public func labelPlane() -> Tensor? {
         var planes = samples
@@ -31,7 +33,7 @@ extension RawImage {
             planes = planes.narrowed(dim: 0, start: 0, length: 1)
         }
         guard planes.shape[0] == 1 else { return nil }
-        return planes
+        return planes.dtype == .uint16 ? planes.to(.int32) : planes
     }
 
     /// True for three equal channels.

@@ -15,8 +15,8 @@ public enum HeadPhantom {
             let count = counts[split] ?? 0
             let images = root.appendingPathComponent("images/\(split.rawValue)")
             let masks = root.appendingPathComponent("masks/all/\(split.rawValue)")
-            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+            try OutputFolder.create(images)
+            try OutputFolder.create(masks)
             for _ in 0..<count {
                 let (image, labels) = slice(size: size, generator: generator)
                 let name = String(format: "phantom_%03d.png", index)

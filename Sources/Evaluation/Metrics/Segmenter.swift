@@ -50,7 +50,7 @@ public final class Segmenter {
     public func save(to folder: URL) throws {
         let files = FileManager.default
         let parent = folder.deletingLastPathComponent()
-        try files.createDirectory(at: parent, withIntermediateDirectories: true)
+        try OutputFolder.create(parent)
         let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
         try? files.removeItem(at: staging)
         try files.createDirectory(at: staging, withIntermediateDirectories: false)

@@ -14,6 +14,15 @@ extern "C" {
 
 enum { IC_OK = 0, IC_ERROR = 1 };
 
+/// The largest image the decoders accept, checked against the header before any pixel memory is
+/// allocated: a few bytes of PNG or JPEG can claim 60000 x 60000 pixels. 32768 per side and 2^28
+/// pixels (a 16384 x 16384 scan; 2 GiB as 16-bit RGBA) are far above any medical slice.
+enum { IC_MAX_SIDE = 32768 };
+#define IC_MAX_PIXELS ((uint64_t)1 << 28)
+
+/// Checks a header's claimed size; IC_ERROR with a message naming the size and the limits.
+int ic_check_image_size(uint64_t width, uint64_t height, char *error, size_t error_size);
+
 /// A decoded raster: rows top to bottom, samples interleaved, native byte order.
 typedef struct {
   void *pixels;            // width * height * channels samples, uint8 (bit_depth <= 8) or uint16 (16)
@@ -44,8 +53,10 @@ int ic_encode_jpeg(const uint8_t *pixels, int32_t width, int32_t height, int32_t
 /// (see Datasets' MemoryReuse). A no-op where the allocator is not glibc's.
 void ic_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
-/// Reads a whole file through zlib: gzip-compressed files are inflated, others read as they are.
-int ic_read_maybe_gzip(const char *path, void **out, size_t *out_size, char *error, size_t error_size);
+/// Reads a file through zlib (gzip-compressed files are inflated, others read as they are), but at
+/// most `limit` bytes: the caller derives the limit from the header, so a small .gz that inflates
+/// to terabytes (a gzip bomb) costs no more memory than the volume its header describes.
+int ic_read_maybe_gzip(const char *path, size_t limit, void **out, size_t *out_size, char *error, size_t error_size);
 
 /// Writes `size` bytes gzip-compressed to `path`.
 int ic_write_gzip(const char *path, const void *data, size_t size, char *error, size_t error_size);

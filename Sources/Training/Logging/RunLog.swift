@@ -7,10 +7,13 @@ import Datasets
 final class RunLog {
     private let tensorBoard: TensorBoardWriter
     private let text: FileHandle?
+    private let textPath: String
+    private var warned = false
 
     init(folder: RunFolder) throws {
         tensorBoard = try TensorBoardWriter(directory: folder.logs.path)
         let path = folder.logs.appendingPathComponent("train.log").path
+        textPath = path
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         text = FileHandle(forWritingAtPath: path)
         _ = try? text?.seekToEnd()
@@ -29,7 +32,7 @@ final class RunLog {
 
     func line(_ message: String) {
         let stamped = "\(ISO8601DateFormatter().string(from: Date()))  \(message)\n"
-        text?.write(Data(stamped.utf8))
-        if isatty(STDERR_FILENO) == 0 { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        text?.appendLog(Data(stamped.utf8), path: textPath, warned: &warned)
+        if isatty(STDERR_FILENO) == 0 { try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Writes TensorBoard event files (`events.out.tfevents.<time>.<host>`): scalar summaries as
 /// `simple_value` and images as PNG-encoded image summaries, in TFRecord framing with masked CRC-32C.
@@ -6,10 +7,11 @@ import Foundation
 public final class TensorBoardWriter {
     public let path: String
     private let handle: FileHandle
+    private var warned = false
 
     /// Creates a new event file in `directory`.
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputFolder.create(atPath: directory)
         let host = ProcessInfo.processInfo.hostName
         let time = Int(Date().timeIntervalSince1970)
         var name = "events.out.tfevents.\(time).\(host)"
@@ -71,7 +73,7 @@ public final class TensorBoardWriter {
         record += withUnsafeBytes(of: CRC32C.masked(length).littleEndian) { Array($0) }
         record += event.bytes
         record += withUnsafeBytes(of: CRC32C.masked(event.bytes).littleEndian) { Array($0) }
-        handle.write(Data(record))
+        handle.appendLog(Data(record), path: path, warned: &warned)
     }
 }
 
