@@ -221,7 +221,7 @@ import Training
         Case(name: "16-bit mask with a label above K names the mask", arguments: guidedTrain, words: ["data/mask/all/train/case00.png", "has label 7"]) {
             try HostileFiles.sixteenBitMasks(in: $0.appendingPathComponent("data"), extraLabel: 7)
         },
-        Case(name: "eval_many into a folder under a file", arguments: Array(evalMany.dropLast(0)).replacingOutput(with: "blocker/out"),
+        Case(name: "eval_many into a folder under a file", arguments: evalMany.replacingOutput(with: "blocker/out"),
              words: ["blocker/out", "Not a directory", "writable"]) {
             try Data("not a folder".utf8).write(to: $0.appendingPathComponent("blocker"))
         },
