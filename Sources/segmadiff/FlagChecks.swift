@@ -50,7 +50,7 @@ enum FlagChecks {
         try number("--trans_noise_level (--strength)", o.transNoiseLevel, in: 0, through: 1)
         try positive("--dist_timeout", o.distTimeout, atMost: 7 * 86400)
         try positive("--dist_bucket_mb", o.distBucketMB, atMost: 65536)
-        try normalization("--normalization", o.normalization)
+        if let choice = o.givenNormalization { try normalization("--normalization", choice) }
     }
 
     static func check(_ c: TrainSegmenterCommand) throws {
