@@ -4,7 +4,7 @@ config.json) and small files made here in the formats segmadiff reads (NIfTI pla
 variants, JPEG, the JSON files a tiny run writes). Run from the repository root:
     python3 Fuzz/seeds/make-seeds.py
 Needs numpy and a C compiler with libjpeg (for the JPEG seeds)."""
-import gzip, json, os, shutil, struct, subprocess, tempfile
+import gzip, json, os, shutil, struct, subprocess, tempfile, zlib
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,11 +26,19 @@ def write(path, data):
         f.write(data)
 
 
+def png_chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
 def png_seeds():
     out = folder("png")
     for name in sorted(os.listdir(FIXTURES)):
         if name.endswith(".png"):
             shutil.copy(os.path.join(FIXTURES, name), out)
+    # A header within the size limits whose data cannot fill it (a fuzz finding, now refused early).
+    header = struct.pack(">IIBBBBB", 16384, 16384, 16, 6, 0, 0, 0)
+    write(os.path.join(out, "claims-16384x16384-rgba16.png"), b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
+          + png_chunk(b"IDAT", zlib.compress(b"\0" * 100)) + png_chunk(b"IEND", b""))
 
 
 def npy_seeds():
