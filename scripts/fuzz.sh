@@ -27,6 +27,8 @@ done
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${ALL[@]}")
 
 [ -f .deps/lib/libctorch.so ] || ./scripts/setup.sh
+runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a
+[ -f "$runtime" ] || { echo "fuzz.sh: this Swift toolchain has no libFuzzer runtime ($runtime); install a swift.org toolchain (6.3.1 has it)" >&2; exit 2; }
 # The machine may be shared (benchmarks, other builds): everything here runs at the lowest priority.
 # SwiftPM compiles Swift targets with --sanitize=fuzzer as ASan only and adds libFuzzer at link
 # time, so -sanitize=fuzzer goes to swiftc as well: without it only the C target gets coverage

@@ -7,6 +7,6 @@ import FuzzSupport
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = FuzzInput.file(data, size, named: SchedulerConfig.fileName)
     guard let config = try? SchedulerConfig.load(fromDirectory: FuzzInput.folderPath) else { return 0 }
-    _ = try? config.validated().makeScheduler()
+    _ = refusedOrRead { try config.validated().makeScheduler() }
     return 0
 }
