@@ -4,13 +4,15 @@ import Models
 import Torch
 
 /// The SegMaDiff U-Net at training and sampling: the same model, batch, noise schedule and step as
-/// ../shared/reference/ref_bench.py, whose JSON keys it prints (train_step_s, unet_eval_s).
+/// bench/reference/unet_bench.py, whose JSON keys it prints (train_step_s, unet_eval_s).
 enum UNetBench {
     /// With `bf16`, forward and loss run under bf16 autocast (`--mixed_precision bf16`).
-    static func run(size: Int, batch: Int, steps: Int, threads: Int, bf16: Bool = false) -> [String: Any] {
+    /// `channels`: the U-Net's block_out_channels (default: the full-size model's).
+    static func run(size: Int, batch: Int, steps: Int, threads: Int, bf16: Bool = false,
+                    channels: [Int] = [128, 128, 256, 256, 512, 512]) -> [String: Any] {
         Engine.threads = threads
         Engine.manualSeed(0)
-        let config = UNetConfig.segmadiff(sampleSize: size, inChannels: 2, outChannels: 1)
+        let config = UNetConfig.segmadiff(sampleSize: size, inChannels: 2, outChannels: 1, blockOutChannels: channels)
         let model = UNet2DModel(config: config, mdformer: MDFormerConfig(variant: .reference))
         model.setRequiresGrad(true)
         let parameters = model.namedParameters()

@@ -13,8 +13,6 @@ public enum GenerationEvaluation {
     /// The files written, in order.
     public static func run(_ options: EvaluationOptions) throws -> [URL] {
         let model = try EvaluationModel.load(options)
-        // One writer per output folder, as for training.
-        try RunLock.acquire(options.output)
         if options.maskRemoval { try MaskRemovalFigure.checkPossible(model) }
         let data = try EvaluationData.open(options, model: model, images: true)
         let sampling = try SamplingRun(model: model, options: options, data: data)
@@ -42,6 +40,10 @@ public enum GenerationEvaluation {
             images = try sampling.sample(indices: indices, masks: masks, batch: 0)
         }
 
+        // One writer per output folder, as for training; taken before the first write, so that a
+        // user error leaves no folder behind.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         let samples = options.output.samples
         try OutputFolder.create(samples)
         var written: [URL] = []

@@ -20,8 +20,6 @@ public enum ImageTranslation {
             throw UsageError("segmadiff translate needs --strength S between 0 and 1")
         }
         let model = try EvaluationModel.load(options)
-        // One writer per output folder, as for training.
-        try RunLock.acquire(options.output)
         let data = try EvaluationData.openTranslation(options, model: model)
         let sampling = try SamplingRun(model: model, options: options, data: data)
         let writer = SampleImageWriter(channels: model.imageChannels, normalization: model.card.normalization)
@@ -42,6 +40,10 @@ public enum ImageTranslation {
             "image_units": writer.units, "mask_encoding": model.card.maskEncoding.rawValue,
             "strength_note": "each image is noised to the first sampler timestep at or below strength x 1000 and denoised from it; 0 keeps the image, 1 samples from noise",
         ])
+        // One writer per output folder, as for training; taken before the first write, so that a
+        // user error leaves no folder behind.
+        let lock = try RunLock.acquire(options.output)
+        defer { withExtendedLifetime(lock) {} }
         try manifest.checkResumable(in: folder)
         try OutputFolder.create(model.guided ? maskFolder : folder)
 

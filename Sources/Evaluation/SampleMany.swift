@@ -22,8 +22,6 @@ public enum SampleMany {
     public static func run(_ options: EvaluationOptions, group: ProcessGroup? = nil) throws -> Summary {
         let rank = group?.rank ?? 0, worldSize = group?.worldSize ?? 1
         let model = try EvaluationModel.load(options)
-        // One writer per output folder (rank 0 holds it for all ranks), as for training.
-        if rank == 0 { try RunLock.acquire(options.output) }
         if options.ablation && model.guided && model.classCount == nil {
             throw UsageError("--use_ablated_segmentations: \(model.folder.unet.path) has no \(ModelCard.fileName) to give the class count; pass --num_segmentation_classes")
         }
@@ -53,6 +51,10 @@ public enum SampleMany {
             if guidance.rescale > 0 { manifest.settings["guidance_rescale"] = guidance.rescale }
         }
         if sampling.usesClippedModelOutput { manifest.settings["use_clipped_model_output"] = true }
+        // One writer per output folder (rank 0 holds it for all ranks), as for training; taken
+        // before the first write, so that a user error leaves no folder behind.
+        let lock = rank == 0 ? try RunLock.acquire(options.output) : nil
+        defer { withExtendedLifetime(lock) {} }
         try manifest.checkResumable(in: folder)
         let folders = !model.guided ? [folder] : multi ? data.segTypes.map { maskFolder.appendingPathComponent($0) } : [maskFolder]
         for url in folders { try OutputFolder.create(url) }

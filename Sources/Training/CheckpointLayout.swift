@@ -12,12 +12,14 @@ enum CheckpointLayout {
     /// Where real directories of the old layout are moved before their name becomes a link.
     static let oldLayoutName = "old-layout"
 
-    /// Locks the folder for this process, then removes what a crashed write left behind and
-    /// finishes an interrupted migration. Called once at the start of training (rank 0).
-    static func takeOver(_ folder: RunFolder) throws {
-        try RunLock.acquire(folder)
+    /// Locks the folder for the caller, then removes what a crashed write left behind and
+    /// finishes an interrupted migration. Called once at the start of training (rank 0), which
+    /// keeps the lock for the session.
+    static func takeOver(_ folder: RunFolder) throws -> RunLock {
+        let lock = try RunLock.acquire(folder)
         try removeLeftovers(folder)
         if exists(folder.latest) { try linkFixedNames(folder) }
+        return lock
     }
 
     /// `checkpoints/*.partial`, the link temporaries, and AtomicFile's `*.partial-<pid>` files.

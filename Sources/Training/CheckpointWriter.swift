@@ -28,9 +28,15 @@ struct CheckpointWriter {
         if CheckpointLayout.exists(staging) { try manager.removeItem(at: staging) }
         try manager.createDirectory(at: staging, withIntermediateDirectories: false)
         let pause = Self.testPause
-        try parts(RunFolder(staging.path), pause)
-        // AtomicFile flushed each file and the folder holding it; the subfolders' own entries are in staging.
-        try AtomicFile.syncDirectory(staging.path)
+        do {
+            try parts(RunFolder(staging.path), pause)
+            // AtomicFile flushed each file and the folder holding it; the subfolders' own entries are in staging.
+            try AtomicFile.syncDirectory(staging.path)
+        } catch {
+            // A full disk most often: give its space back now; the committed checkpoint is untouched.
+            try? manager.removeItem(at: staging)
+            throw error
+        }
 
         let committed = folder.checkpoints.appendingPathComponent(name)
         if CheckpointLayout.exists(committed) { try manager.removeItem(at: committed) }

@@ -41,6 +41,7 @@ public final class Trainer {
     }
 
     public func run() throws -> Summary {
+        // The session locks the folder (rank 0); it is free again once this run is over.
         let data = try Dataset.open(options.data)
         let session = try TrainingSession(options: options, folder: folder, data: data, group: group)
         return try session.train(stop: stop, onEpochEnd: onEpochEnd)
@@ -68,6 +69,8 @@ final class TrainingSession {
     let log: RunLog?
     let group: ProcessGroup?
     let gradientSync: GradientSync?
+    /// Rank 0's hold on the run folder, for as long as the session lives.
+    let lock: RunLock?
     var epoch: Int
     var batchInEpoch: Int
     var globalStep: Int
@@ -87,7 +90,7 @@ final class TrainingSession {
         self.data = data
         self.group = group
         // Rank 0 alone writes into the folder: it locks it and clears what a crash left there.
-        if group?.isMain ?? true { try CheckpointLayout.takeOver(folder) }
+        lock = group?.isMain ?? true ? try CheckpointLayout.takeOver(folder) : nil
         let resumed = try Self.resumeState(options, folder)
         if resumed == nil, folder.hasCheckpoint, !options.overwrite {
             throw UsageError("\(folder.path) already holds a checkpoint (unet/); pass --resume to continue it or --overwrite to start again")
@@ -210,7 +213,10 @@ final class TrainingSession {
         guard case .cpu = options.device else { return nil }
         let estimate = MemoryEstimate(config: model.config, mdformer: card.mdformer, parameters: model.parameterCount,
                                       batchSize: options.trainBatchSize, ema: options.emaDecay > 0, bf16: options.bf16)
-        if let available = MemoryEstimate.available(), estimate.totalBytes > available {
+        // Twice the available memory: the estimate is close for U-Nets of 4-6 levels but counts
+        // shallow ones at high resolution several times too high, and a run that passes and still
+        // does not fit ends with libtorch's out-of-memory line.
+        if let available = MemoryEstimate.available(), estimate.totalBytes > 2 * available {
             throw UsageError("this run needs \(estimate) for batches of \(options.trainBatchSize) at \(model.config.sampleSize ?? 0) px, but only \(MemoryEstimate.gigabytes(available)) are available; try a smaller --train_batch_size or --img_size")
         }
         return estimate

@@ -50,7 +50,7 @@ enum FlagChecks {
         try number("--trans_noise_level (--strength)", o.transNoiseLevel, in: 0, through: 1)
         try positive("--dist_timeout", o.distTimeout, atMost: 7 * 86400)
         try positive("--dist_bucket_mb", o.distBucketMB, atMost: 65536)
-        if let choice = o.givenNormalization { try normalization("--normalization", choice) }
+        if let given = o.givenNormalization { try normalization("--normalization", given) }
     }
 
     static func check(_ c: TrainSegmenterCommand) throws {

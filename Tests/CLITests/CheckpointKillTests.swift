@@ -30,10 +30,12 @@ import Torch
 
     /// The step the committed checkpoint records, in each of its parts (they must agree).
     func committedStep(_ output: String) throws -> Int? {
-        let state = url("\(output)/training_state/state.json")
+        // Through `latest`, the commit point: a kill after the commit and before the fixed links
+        // stand leaves a checkpoint that the next start completes.
+        let state = url("\(output)/latest/training_state/state.json")
         guard FileManager.default.fileExists(atPath: state.path) else { return nil }
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as! [String: Any]
-        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/unet/segmadiff.json"))) as! [String: Any]
+        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/latest/unet/segmadiff.json"))) as! [String: Any]
         let step = record["global_step"] as! Int
         #expect(card["global_step"] as? Int == step, "\(output): unet and training_state of different steps")
         return step
@@ -50,7 +52,7 @@ import Torch
         // Kill moments from a fixed seed, spread over a run slowed by the test hook so that most
         // land inside a checkpoint write (about 9 files x 25 ms each, 4 checkpoints).
         var random = SplitMix64(seed: ema == 0 ? 1 : 2)
-        let kills = 12
+        let kills = 15
         var killed = 0, midCheckpoint = 0, withoutCheckpoint = 0
         var round = 0
         while killed < kills {
@@ -61,17 +63,31 @@ import Torch
             while true {
                 let arguments = flags(output, ema: ema, extra: resume ? ["--resume"] : ["--overwrite"])
                 if killed < kills {
-                    let delay = killed % 3 == 2 ? "0" : "25"
-                    let (process, _, _) = try SegMaDiffBinary.start(arguments, in: scratch.url,
+                    let delay = killed % 4 == 2 ? "0" : "30"
+                    let (process, _, err) = try SegMaDiffBinary.start(arguments, in: scratch.url,
                                                                     environment: ["SEGMADIFF_TEST_WRITE_DELAY_MS": delay])
-                    Thread.sleep(forTimeInterval: 0.3 + random.unit() * 2.7)
+                    // The first kill comes before any checkpoint, so that "none to resume" is seen;
+                    // every other one waits for a checkpoint write to begin while an earlier one is
+                    // committed, and lands inside it (9 pauses of 30 ms: 7 files and 2 commit steps);
+                    // the rest at random moments.
+                    let moment = 0.3 + random.unit() * 2.7, inside = random.unit() * 0.27
+                    if killed == 0 {
+                        Thread.sleep(forTimeInterval: 0.1)
+                    } else if killed % 2 == 1 {
+                        let deadline = Date().addingTimeInterval(10)
+                        while process.isRunning, Date() < deadline, !(writing(output) && committed(output)) { Thread.sleep(forTimeInterval: 0.005) }
+                        Thread.sleep(forTimeInterval: inside)
+                    } else {
+                        Thread.sleep(forTimeInterval: moment)
+                    }
                     if process.isRunning {
                         kill(process.processIdentifier, SIGKILL)
                         killed += 1
                     }
                     process.waitUntilExit()
                     if process.terminationReason == .exit {
-                        #expect(process.terminationStatus == 0, "\(output): exit \(process.terminationStatus) before the kill")
+                        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                        #expect(process.terminationStatus == 0, "\(output): exit \(process.terminationStatus) before the kill: \(stderr)")
                         if process.terminationStatus == 0 { break }
                     }
                 } else {
@@ -94,6 +110,7 @@ import Torch
                 }
             }
             #expect(try weights(output) == expected, "\(output): resumed run ends with other weights than the uninterrupted one")
+            #expect(leftovers(output).isEmpty, "\(output): \(leftovers(output))")
             if let resumedAt = try? JSONSerialization.jsonObject(with: Data(contentsOf: url("\(output)/run.json"))) as? [String: Any] {
                 #expect(resumedAt["resumed_at"] != nil)
             }
@@ -101,8 +118,18 @@ import Torch
         }
         #expect(killed >= kills)
         // The seeded moments must include kills inside a checkpoint write, not only between them.
+        #expect(withoutCheckpoint >= 1)
         #expect(midCheckpoint >= 3, "only \(midCheckpoint) of \(killed) kills landed in a checkpoint write")
         print("kill test, ema \(ema): \(killed) kills in \(round) runs to the end, \(midCheckpoint) inside a checkpoint write, \(withoutCheckpoint) before the first checkpoint")
+    }
+
+    /// Whether a checkpoint is being staged.
+    func writing(_ output: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url("\(output)/checkpoints").path)) ?? []).contains { $0.hasSuffix(".partial") }
+    }
+
+    func committed(_ output: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: url("\(output)/latest").path)) != nil
     }
 
     /// Whether the kill left a checkpoint half-written (a staging folder, a link temporary or an
@@ -145,6 +172,7 @@ import Torch
         #expect(stderr.contains("tensors.safetensors") && stderr.contains("file size limit"), "\(stderr)")
         #expect(stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1, "\(stderr)")
         #expect(try committedStep("full") == 2)
+        #expect(leftovers("full").isEmpty, "the failed write keeps disk space: \(leftovers("full"))")
         let again = try SegMaDiffBinary.run(flags("full", ema: 0.9, extra: ["--num_epochs", "2", "--resume"]), in: scratch.url)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("trained 2 epochs (4 steps)"), "\(again.stdout)")
@@ -165,6 +193,14 @@ import Torch
         #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
         #expect(second.stderr.contains("is in use by segmadiff process \(holder.processIdentifier)"), "\(second.stderr)")
         #expect(second.stderr.contains(url("locked").path), "\(second.stderr)")
+        // Sampling into it is refused too, once there is a model to sample from.
+        while Date() < deadline, !FileManager.default.fileExists(atPath: url("locked/unet/segmadiff.json").path) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        var sampling = flags("locked", ema: 0, extra: ["--mode", "eval_many", "--eval_sample_size", "1"])
+        sampling.removeFirst(2)
+        let sampler = try SegMaDiffBinary.run(sampling, in: scratch.url)
+        #expect(sampler.status == 2 && sampler.stderr.contains("is in use by segmadiff process \(holder.processIdentifier)"), "\(sampler.stderr)")
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
         let third = try SegMaDiffBinary.run(flags("locked", ema: 0, extra: ["--overwrite", "--num_epochs", "1"]), in: scratch.url)
@@ -207,6 +243,54 @@ import Torch
         }
         #expect(try manager.contentsOfDirectory(atPath: url("old/checkpoints").path) == ["step-00000004"])
         #expect(try committedStep("old") == 4)
+    }
+}
+
+extension CheckpointKillTests {
+    /// What a crashed write leaves (staging folders, link and AtomicFile temporaries), anywhere in
+    /// the folder: a start must have removed it.
+    func leftovers(_ output: String) -> [String] {
+        let root = url(output).path
+        let all = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+        return all.filter { path in
+            let name = (path as NSString).lastPathComponent
+            return name.hasSuffix(".partial") || name.contains(".partial-") || name.hasSuffix(".new")
+        }
+    }
+
+    /// `--keep_checkpoints K` keeps the newest K step folders; `latest` names the newest.
+    @Test func keepsTheNewestCheckpoints() throws {
+        let run = try SegMaDiffBinary.run(flags("kept", ema: 0, extra: ["--num_epochs", "3", "--keep_checkpoints", "2"]), in: scratch.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url("kept/checkpoints").path).sorted() == ["step-00000004", "step-00000006"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: url("kept/latest").path) == "checkpoints/step-00000006")
+    }
+
+    /// A crash while an old-layout folder was being migrated (latest committed, one name still a
+    /// real directory, another moved aside but not yet linked) is finished at the next start.
+    @Test func interruptedMigrationIsFinishedAtStart() throws {
+        let first = try SegMaDiffBinary.run(flags("half", ema: 0, extra: ["--num_epochs", "1"]), in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let manager = FileManager.default
+        let committed = url("half/latest").resolvingSymlinksInPath()
+        try manager.removeItem(at: url("half/unet"))
+        try manager.copyItem(at: committed.appendingPathComponent("unet"), to: url("half/unet"))
+        try manager.removeItem(at: url("half/scheduler"))
+        try manager.createDirectory(at: url("half/checkpoints/old-layout"), withIntermediateDirectories: true)
+        try manager.copyItem(at: committed.appendingPathComponent("scheduler"), to: url("half/checkpoints/old-layout/scheduler"))
+        // And what a crashed write leaves: a staging folder, a link temporary, AtomicFile temporaries.
+        try manager.createDirectory(at: url("half/checkpoints/step-00000009.partial/unet"), withIntermediateDirectories: true)
+        try manager.createSymbolicLink(atPath: url("half/latest.new").path, withDestinationPath: "checkpoints/step-00000009")
+        try Data([1]).write(to: url("half/samples/0000.png.partial-4242"))
+        try Data([1]).write(to: url("half/run.json.partial-77"))
+        let again = try SegMaDiffBinary.run(flags("half", ema: 0, extra: ["--num_epochs", "2", "--resume"]), in: scratch.url)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("trained 2 epochs (4 steps)"), "\(again.stdout)")
+        for name in ["unet", "scheduler"] {
+            #expect((try? manager.destinationOfSymbolicLink(atPath: url("half/\(name)").path)) == "latest/\(name)")
+        }
+        #expect(try manager.contentsOfDirectory(atPath: url("half/checkpoints").path) == ["step-00000004"])
+        #expect(leftovers("half").isEmpty, "\(leftovers("half"))")
     }
 }
 

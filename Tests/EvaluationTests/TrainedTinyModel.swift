@@ -34,7 +34,8 @@ final class TrainedTinyModel: @unchecked Sendable {
     func copiedRun(into folder: URL, edit: (URL) throws -> Void = { _ in }) throws -> URL {
         let copy = folder.appendingPathComponent("copied-run")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: run.appendingPathComponent("unet"), to: copy.appendingPathComponent("unet"))
+        // unet is a link into latest/ (the committed checkpoint): copy what it names, not the link.
+        try FileManager.default.copyItem(at: run.appendingPathComponent("unet").resolvingSymlinksInPath(), to: copy.appendingPathComponent("unet"))
         try edit(copy.appendingPathComponent("unet"))
         return copy
     }

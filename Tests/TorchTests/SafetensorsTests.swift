@@ -45,6 +45,27 @@ import Testing
         }
     }
 
+    /// The streamed writer keeps the format byte for byte: sorted keys, padded header, metadata,
+    /// row-major data of tensors in any layout (transposed, channels-last, empty).
+    @Test func streamedSaveWritesTheEncodedBytes() throws {
+        let scratch = TemporaryFolder()
+        let grid = Tensor((0..<24).map(Float.init), shape: [1, 2, 3, 4])
+        let tensors: [String: Tensor] = [
+            "b.transposed": Tensor((0..<6).map(Float.init), shape: [2, 3]).transposed(0, 1),
+            "a.channels_last": grid.contiguous(.channelsLast),
+            "c.empty": Tensor([Float](), shape: [0, 3]),
+            "d.int": Tensor([1, 2, 3] as [Int64], shape: [3]),
+        ]
+        let path = scratch.url.appendingPathComponent("streamed.safetensors").path
+        try Safetensors.save(tensors, to: path, metadata: ["global_step": "7"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Safetensors.encode(tensors, metadata: ["global_step": "7"]))
+        let back = try Safetensors.File(path: path)
+        #expect(back.metadata == ["global_step": "7"])
+        #expect(back.tensor("b.transposed")!.scalars(as: Float.self) == [0, 3, 1, 4, 2, 5])
+        #expect(back.tensor("a.channels_last")!.scalars(as: Float.self) == (0..<24).map(Float.init))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["streamed.safetensors"])
+    }
+
     @Test func roundTripsEveryDtype() throws {
         let scratch = TemporaryFolder()
         let base = Tensor([0, 1, 2, 3, 250, 7] as [Float], shape: [2, 3])
