@@ -44,7 +44,6 @@ case "checkpoint":
     let folder = arguments.firstIndex(of: "--folder").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? NSTemporaryDirectory() + "segmadiff-checkpoint-bench"
     emit(CheckpointBench.run(way: way, folder: folder, repeats: option("--repeats", 3)))
 default:
-    FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data|checkpoint [options] (see bench/rows.py)
-".utf8))
+    FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data|checkpoint [options] (see bench/rows.py)\n".utf8))
     exit(2)
 }
