@@ -34,10 +34,15 @@ runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib
 # time, so -sanitize=fuzzer goes to swiftc as well: without it only the C target gets coverage
 # counters and the fuzzer is blind in the Swift readers. swiftc has no UBSan; the C codecs get it.
 SCRATCH=.build-fuzz
-nice -n 19 swift build --package-path Fuzz --scratch-path "$SCRATCH" -c release \
+mkdir -p "$SCRATCH"
+if ! nice -n 19 swift build --package-path Fuzz --scratch-path "$SCRATCH" -c release \
   --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer \
-  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined 2>&1 \
-  | grep -v -e "Cannot export local symbol" -e "^\[[0-9]*/[0-9]*\]" || true
+  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined >"$SCRATCH/build.log" 2>&1; then
+  grep -v -e "Cannot export local symbol" -e "^\[[0-9]*/[0-9]*\]" "$SCRATCH/build.log" >&2
+  echo "fuzz.sh: the harnesses do not build (log: $SCRATCH/build.log)" >&2
+  exit 2
+fi
+tail -1 "$SCRATCH/build.log"
 bin="$SCRATCH/release"
 for h in "${harnesses[@]}"; do
   [ -x "$bin/fuzz-$h" ] || { echo "fuzz.sh: the build did not produce fuzz-$h" >&2; exit 2; }
