@@ -23,7 +23,7 @@ NVIDIA_INCLUDES = $(foreach d,$(wildcard $(TORCH_DIR)/../nvidia/*/include $(CUDA
 CUDA_OBJ := $(DEPS)/obj-cuda/nccl.o
 GPU_BUNDLE := dist/segmadiff-gpu
 
-.PHONY: setup shim build test bench demo clean gpu-bundle
+.PHONY: setup shim build test fuzz sanitize bench demo clean gpu-bundle
 .DEFAULT_GOAL := build
 
 setup:
@@ -74,14 +74,26 @@ build: setup
 	swift build -c release $(SWIFT_FLAGS)
 	@echo "segmadiff: $$(swift build -c release --show-bin-path)/segmadiff"
 
+# Then a short run of every fuzz harness (15 s each, about 2.5 minutes; scripts/fuzz.sh). It is a
+# step here rather than a Swift test: the harnesses need their own sanitizer build (another
+# scratch folder, other compiler flags), which a `swift test` inside `swift test` would nest.
+FUZZ_SECONDS ?= 15
 test: setup
 	swift test --no-parallel $(SWIFT_FLAGS)
+	./scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
+
+# Longer fuzzing and the sanitizer builds of the C parts (see the scripts' headers).
+fuzz: setup
+	./scripts/fuzz.sh --seconds 300
+
+sanitize: setup
+	./scripts/sanitize.sh
 
 bench: setup
 	./bench/run.sh
 
 clean:
-	rm -rf $(DEPS)/obj $(DEPS)/obj-cuda $(DEPS)/lib .build dist
+	rm -rf $(DEPS)/obj $(DEPS)/obj-cuda $(DEPS)/lib .build .build-fuzz .build-sanitize dist
 
 demo: build
 	"$$(swift build -c release --show-bin-path)/segmadiff" demo

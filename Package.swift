@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "segmadiff", targets: ["segmadiff"]),
         .library(name: "Torch", targets: ["Torch"]),
+        // The readers of outside files, for the fuzz harnesses in Fuzz/ (a package of their own).
+        .library(name: "SegmadiffReaders", targets: ["ModelCard", "Models", "Diffusion", "Datasets", "Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -5,6 +5,8 @@
 #  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo) when missing, and gloo's headers
 #    (libgloo-dev), with which libtorch's Gloo process group declares itself.
 # Then builds the C shim (libctorch.so) against that libtorch.
+# The fuzz harnesses (scripts/fuzz.sh) need libFuzzer and ASan, which swift.org toolchains carry;
+# scripts/sanitize.sh needs gcc's libasan and libubsan, which come with g++. Nothing else is installed for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +45,9 @@ mkdir -p "$DEPS"
 # One place the build reads the chosen torch from (Package.swift and the Makefile).
 torch_abs=$(cd "$torch_dir" && pwd)
 if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch_abs" > "$DEPS/torch-dir"; fi
+
+# Only a warning: normal builds do not need it, and fuzz.sh stops with the same words.
+fuzzer_runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a
+[ -f "$fuzzer_runtime" ] || echo "setup: warning: this Swift toolchain has no libFuzzer runtime ($fuzzer_runtime); scripts/fuzz.sh (part of make test) needs a swift.org toolchain" >&2
 
 make -s -j2 shim

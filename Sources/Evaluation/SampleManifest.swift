@@ -12,6 +12,11 @@ public struct SampleManifest {
 
     public static let fileName = "manifest.json"
 
+    public init(settings: [String: Any], information: [String: Any]) {
+        self.settings = settings
+        self.information = information
+    }
+
     public var object: [String: Any] {
         var object = information.merging(settings) { _, setting in setting }
         object["images"] = images

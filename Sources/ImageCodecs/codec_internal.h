@@ -24,6 +24,10 @@ typedef struct {
   int failed;
 } ic_buffer;
 
+// The most deflate can compress (a 258-byte match in 2 bits): no PNG's pixel rows are more than
+// this many times the size of the file holding them.
+#define IC_DEFLATE_MAX_RATIO 1032
+
 int ic_buffer_append(ic_buffer *buffer, const void *bytes, size_t count);
 
 int ic_decode_png(const void *data, size_t size, ic_image *out, char *error, size_t error_size);

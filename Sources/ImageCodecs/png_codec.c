@@ -64,6 +64,17 @@ int ic_decode_png(const void *data, size_t size, ic_image *out, char *error, siz
     memset(out, 0, sizeof *out);
     return ic_fail(error, error_size, "%s", failure.message);
   }
+  // Nor may a small file claim an image it cannot hold: deflate compresses at most 1032:1, so a
+  // file of `size` bytes holds at most size * 1032 bytes of pixel rows. Without this, a 69-byte PNG
+  // claiming 16384x16384 16-bit RGBA (within the limits above) allocated 2 GiB before failing.
+  uint64_t packed_bytes = (uint64_t)height * png_get_rowbytes(png, info);
+  if (packed_bytes / IC_DEFLATE_MAX_RATIO > size) {
+    png_destroy_read_struct(&png, &info, NULL);
+    memset(out, 0, sizeof *out);
+    return ic_fail(error, error_size,
+                   "the header says %lux%lu pixels, which cannot fit in a %zu-byte file; the file is truncated or corrupt",
+                   (unsigned long)width, (unsigned long)height, size);
+  }
   int color_type = png_get_color_type(png, info);
   int bit_depth = png_get_bit_depth(png, info);
   if (bit_depth < 8) png_set_packing(png);  // one sample per byte, values unchanged

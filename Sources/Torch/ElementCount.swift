@@ -3,13 +3,18 @@
 /// process before the claim could be compared with the file's real size.
 public enum ElementCount {
     /// The number of elements of `shape`, or nil when a side is negative or the product overflows Int.
+    /// An empty side does not make the rest harmless: libtorch computes strides as if it were 1, so
+    /// (0, 2^40, 2^40) holds no element yet fails in libtorch ("Stride calculation overflowed") once
+    /// a tensor is made of it. The sides are therefore also multiplied with empty ones counted as 1.
     public static func of(_ shape: [Int]) -> Int? {
-        var count = 1
+        var count = 1, span = 1
         for side in shape {
             guard side >= 0 else { return nil }
             let (product, overflow) = count.multipliedReportingOverflow(by: side)
-            guard !overflow else { return nil }
+            let (spanProduct, spanOverflow) = span.multipliedReportingOverflow(by: Swift.max(side, 1))
+            guard !overflow, !spanOverflow else { return nil }
             count = product
+            span = spanProduct
         }
         return count
     }

@@ -76,7 +76,7 @@ public enum Safetensors {
                 }
                 // Checked for overflow: a shape such as [2^32, 2^32] must be refused, not multiplied.
                 guard let bytes = ElementCount.bytes(shape, elementSize: dtype.size) else {
-                    throw fail("entry \(key) has an impossible shape \(shape) (negative or too many elements)")
+                    throw fail("entry \(key) has an impossible shape \(shape) (a negative side, or sides that multiply past 2^63)")
                 }
                 guard end - begin == bytes else {
                     throw fail("entry \(key) has \(end - begin) bytes for shape \(shape) of \(dtype)")

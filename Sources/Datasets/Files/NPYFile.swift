@@ -36,7 +36,7 @@ public enum NPYFile {
         let (dtype, shape, fortran) = try parse(descr: descr, header: header)
         // Checked before anything is allocated: the header may claim any shape (4e9 x 4e9 overflows Int).
         guard let byteCount = ElementCount.bytes(shape, elementSize: dtype.size) else {
-            throw Failure(reason: "the NPY header claims an impossible shape \(shape) (too many elements); the file is corrupt")
+            throw Failure(reason: "the NPY header claims an impossible shape \(shape) (its sides multiply past 2^63); the file is corrupt")
         }
         guard data.count - dataStart >= byteCount else {
             throw Failure(reason: "the file ends early: \(shape) \(dtype) needs \(byteCount) bytes of data, it has \(data.count - dataStart)")
