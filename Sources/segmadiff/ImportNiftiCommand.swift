@@ -13,7 +13,7 @@ struct ImportNifti: ParsableCommand {
             Example (Debian mricron-data, AAL atlas grouped into lobes):
               segmadiff import-nifti --image /usr/share/mricron/templates/ch2.nii.gz \\
                 --labels /usr/share/mricron/templates/aal.nii.gz --output brain \\
-                --label-map 1-28:1,29-42:2,43-56:3,57-70:4,71-78:5,79-90:6,91-116:7
+                --label_map 1-28:1,29-42:2,43-56:3,57-70:4,71-78:5,79-90:6,91-116:7
             """)
 
     @Option(name: .customLong("image"), help: "Image volume (.nii or .nii.gz); repeat for several volumes.")
@@ -22,6 +22,8 @@ struct ImportNifti: ParsableCommand {
     @Option(name: .customLong("labels"), help: "Label volume on the same grid, one per --image, in the same order.")
     var labels: [String]
 
+    // Multi-word flags use the seed's underscores, as every other command does; the hyphenated
+    // spellings of earlier versions stay accepted.
     @Option(help: "Folder to create the data set in (must not already hold images/ or masks/).")
     var output: String
 
@@ -31,22 +33,22 @@ struct ImportNifti: ParsableCommand {
     @Option(help: "Slice indices to consider, FIRST-LAST (default: all).")
     var slices: String?
 
-    @Flag(help: "Keep slices whose labels are all background.")
+    @Flag(name: [.customLong("keep_empty"), .customLong("keep-empty")], help: "Keep slices whose labels are all background.")
     var keepEmpty = false
 
     @Option(help: "Intensity window LOW,HIGH in the volume's units (default: each volume's min-max).")
     var window: String?
 
-    @Option(help: "Bits per image PNG sample: 8 or 16.")
+    @Option(name: [.customLong("bit_depth"), .customLong("bit-depth")], help: "Bits per image PNG sample: 8 or 16.")
     var bitDepth = 8
 
-    @Option(help: "Group labels into classes: LOW-HIGH:CLASS or LABEL:CLASS, comma-separated; unnamed labels become 0.")
+    @Option(name: [.customLong("label_map"), .customLong("label-map")], help: "Group labels into classes: LOW-HIGH:CLASS or LABEL:CLASS, comma-separated; unnamed labels become 0.")
     var labelMap: String?
 
-    @Option(help: "Seg type folder for the masks.")
+    @Option(name: [.customLong("seg_type"), .customLong("seg-type")], help: "Seg type folder for the masks.")
     var segType = "all"
 
-    @Option(help: "Split unit: slice or volume.")
+    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: "Split unit: slice or volume.")
     var splitBy = "slice"
 
     @Option(help: "Train, val and test fractions.")

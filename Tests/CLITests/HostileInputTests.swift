@@ -162,10 +162,10 @@ import Training
         Case(name: "NIfTI scl_slope infinite", arguments: importNifti, words: ["image.nii", "scl_slope"]) {
             try HostileFiles.niftiPair(in: $0) { HostileFiles.put(Float.infinity, at: 112, in: &$0) }
         },
-        Case(name: "NIfTI labels above 65535", arguments: importNifti, words: ["labels.nii", "label 70000", "--label-map"]) {
+        Case(name: "NIfTI labels above 65535", arguments: importNifti, words: ["labels.nii", "label 70000", "--label_map"]) {
             try HostileFiles.niftiPair(in: $0, largestLabel: 70000)
         },
-        Case(name: "--label-map naming label 10^12", arguments: importNifti + ["--label-map", "1-1000000000000:1"], words: ["--label-map", "1000000000000"]) {
+        Case(name: "--label_map naming label 10^12", arguments: importNifti + ["--label_map", "1-1000000000000:1"], words: ["--label_map", "1000000000000"]) {
             try HostileFiles.niftiPair(in: $0)
         },
     ]
@@ -211,6 +211,8 @@ import Training
             Case(name: "launch --nproc_per_node 100000", arguments: ["launch", "--nproc_per_node", "100000", "--", "--mode", "train"], words: ["--nproc_per_node 100000"]),
             Case(name: "launch --grace_period nan", arguments: ["launch", "--nproc_per_node", "1", "--grace_period", "nan", "--", "--mode", "train"], words: ["--grace_period", "nan"]),
             Case(name: "import-nifti --split nan", arguments: importNifti + ["--split", "nan,0.1,0.1"], words: ["--split", "nan"]),
+            // The hyphenated spelling of earlier versions still reaches the same option.
+            Case(name: "import-nifti --label-map (old spelling) abc", arguments: importNifti + ["--label-map", "abc"], words: ["--label_map entry"]),
             Case(name: "import-nifti --window -inf,inf", arguments: importNifti + ["--window=-inf,inf"], words: ["--window", "inf"]),
         ]
         return cases

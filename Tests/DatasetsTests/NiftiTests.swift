@@ -121,6 +121,6 @@ struct NiftiTests {
 
     @Test func badLabelMapEntryIsNamed() {
         let error = #expect(throws: DataError.self) { try LabelGrouping.parse("1-20:1,abc") }
-        #expect(error?.message == "--label-map entry \"abc\" is not LABEL:CLASS or LOW-HIGH:CLASS (for example 1-20:1,21-40:2)")
+        #expect(error?.message == "--label_map entry \"abc\" is not LABEL:CLASS or LOW-HIGH:CLASS (for example 1-20:1,21-40:2)")
     }
 }

@@ -11,7 +11,7 @@ public struct LabelGrouping: Equatable, Sendable {
         a.ranges.map(\.0) == b.ranges.map(\.0) && a.ranges.map(\.1) == b.ranges.map(\.1)
     }
 
-    /// Parses the `--label-map` syntax; the error names the bad entry.
+    /// Parses the `--label_map` syntax; the error names the bad entry.
     public static func parse(_ text: String) throws -> LabelGrouping {
         var ranges: [(ClosedRange<Int>, Int)] = []
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
@@ -21,16 +21,16 @@ public struct LabelGrouping: Equatable, Sendable {
                   (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
                   low >= 0, low <= high
             else {
-                throw DataError("--label-map entry \"\(entry)\" is not LABEL:CLASS or LOW-HIGH:CLASS (for example 1-20:1,21-40:2)")
+                throw DataError("--label_map entry \"\(entry)\" is not LABEL:CLASS or LOW-HIGH:CLASS (for example 1-20:1,21-40:2)")
             }
             // The lookup table of `apply` has one entry per label up to the highest named, and a
             // class must fit a 16-bit mask: bounded here, at parse time, before any table exists.
             guard high <= maximumLabel, target <= 65535 else {
-                throw DataError("--label-map entry \"\(entry)\" names label \(high) or class \(target); labels go up to \(maximumLabel) and classes up to 65535")
+                throw DataError("--label_map entry \"\(entry)\" names label \(high) or class \(target); labels go up to \(maximumLabel) and classes up to 65535")
             }
             ranges.append((low...high, target))
         }
-        guard !ranges.isEmpty else { throw DataError("--label-map is empty; give entries such as 1-20:1,21-40:2") }
+        guard !ranges.isEmpty else { throw DataError("--label_map is empty; give entries such as 1-20:1,21-40:2") }
         return LabelGrouping(ranges)
     }
 

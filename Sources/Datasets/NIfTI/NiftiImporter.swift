@@ -53,7 +53,7 @@ public enum NiftiImporter {
     private static func checkOptions(_ options: NiftiImportOptions) throws {
         guard !options.volumes.isEmpty else { throw DataError("no volumes given; pass --image and --labels") }
         guard options.bitDepth == 8 || options.bitDepth == 16 else {
-            throw DataError("--bit-depth \(options.bitDepth) is not 8 or 16")
+            throw DataError("--bit_depth \(options.bitDepth) is not 8 or 16")
         }
         let f = options.fractions
         guard f.train >= 0, f.val >= 0, f.test >= 0, f.train + f.val + f.test > 0 else {
@@ -92,8 +92,8 @@ public enum NiftiImporter {
             // Masks are written as 16-bit PNGs at most: a larger label would wrap around (70000
             // becoming 4464) and silently merge with another class.
             guard highest <= 65535 else {
-                let after = options.labelGrouping == nil ? "" : " after --label-map"
-                throw DataError("\(pair.labels) has label \(highest)\(after), more than a 16-bit PNG mask holds (0-65535); group the labels into classes with --label-map (for example 1-1000:1,1001-70000:2)")
+                let after = options.labelGrouping == nil ? "" : " after --label_map"
+                throw DataError("\(pair.labels) has label \(highest)\(after), more than a 16-bit PNG mask holds (0-65535); group the labels into classes with --label_map (for example 1-1000:1,1001-70000:2)")
             }
             let classCount = highest + 1
             let maskType: DType = classCount <= 256 ? .uint8 : .uint16
@@ -140,7 +140,7 @@ public enum NiftiImporter {
             }
         }
         guard !cuts.isEmpty else {
-            throw DataError("\(options.volumes[0].labels): no slices to write (every slice in range has only background); check --slices, --label-map or --keep-empty")
+            throw DataError("\(options.volumes[0].labels): no slices to write (every slice in range has only background); check --slices, --label_map or --keep_empty")
         }
         return cuts
     }
