@@ -61,8 +61,8 @@ def memory(side):
 
 
 def per_step(short, long, steps):
-    """Seconds per training step: the difference of an E = 2 and an E = 1 run of the same command
-    divided by one epoch's steps, so that start-up, sampling and the checkpoint cancel out."""
+    """Seconds per training step: the difference of a long and an E = 1 run of the same command
+    divided by the steps between them, so that start-up, sampling and the checkpoint cancel out."""
     return lambda r: (r[long]["wall_s"] - r[short]["wall_s"]) / steps
 
 
@@ -139,12 +139,14 @@ def train_command(s, side, data, size, batch, eval_batch, epochs, channels, outp
             "--overwrite"]
 
 
-def training_sides(s, data, size, batch, eval_batch, channels, tag, bf16=False):
+def training_sides(s, data, size, batch, eval_batch, channels, tag, long_epochs, bf16=False):
+    """E = 1 and E = long_epochs runs of both sides; the long run's extra epochs give the per-step rows
+    enough steps (16 or more) that process start-up jitter does not swamp them."""
     sides, fresh = {}, {}
-    # Paired runs next to each other (ref E1, seg E1, ref E2, seg E2), so each pair sees the same machine.
-    for epochs in (1, 2):
+    # Paired runs next to each other (ref E1, seg E1, ref EL, seg EL), so each pair sees the same machine.
+    for epochs in (1, long_epochs):
         for side in ("ref", "seg"):
-            name = f"{side}{'_bf16' if bf16 else ''}_e{epochs}"
+            name = f"{side}{'_bf16' if bf16 else ''}_e{'1' if epochs == 1 else 'L'}"
             output = f"{s.work}/runs/{tag}-{name}"
             sides[name] = train_command(s, side, data, size, batch, eval_batch, epochs, channels, output, bf16)
             fresh[name] = output
@@ -155,35 +157,39 @@ def whole_commands(s, model, model_name):
     out = []
     full_train = f"{s.work}/data-16"
     steps = 8                                    # 16 train images, batch 2
-    sides, fresh = training_sides(s, full_train, 64, 2, 2, model, "full")
+    long_epochs = 2 if s.quick else 3
+    extra = steps * (long_epochs - 1)
+    sides, fresh = training_sides(s, full_train, 64, 2, 2, model, "full", long_epochs)
     rows = [
         Row(f"train, {model_name}, 64 px, batch 2, 1 epoch (8 steps + 2-step DDIM grid + checkpoint): whole process",
             "s", wall("ref_e1"), wall("seg_e1")),
-        Row("the same, per training step ((E = 2) - (E = 1)) / 8", "s",
-            per_step("ref_e1", "ref_e2", steps), per_step("seg_e1", "seg_e2", steps)),
+        Row(f"the same, per training step ((E = {long_epochs}) - (E = 1)) / {extra}", "s",
+            per_step("ref_e1", "ref_eL", extra), per_step("seg_e1", "seg_eL", extra)),
         Row("the same, peak memory (E = 1)", "mb", memory("ref_e1"), memory("seg_e1")),
     ]
     if s.bf16:
-        bf16_sides, bf16_fresh = training_sides(s, full_train, 64, 2, 2, model, "full", bf16=True)
+        bf16_sides, bf16_fresh = training_sides(s, full_train, 64, 2, 2, model, "full", long_epochs, bf16=True)
         sides.update(bf16_sides)
         fresh.update(bf16_fresh)
         rows += [
             Row("--mixed_precision bf16 on both sides: whole process (E = 1)", "s", wall("ref_bf16_e1"), wall("seg_bf16_e1")),
-            Row("bf16, per training step", "s", per_step("ref_bf16_e1", "ref_bf16_e2", steps),
-                per_step("seg_bf16_e1", "seg_bf16_e2", steps)),
-            Row("segmadiff bf16 against Python fp32, per training step", "s", per_step("ref_e1", "ref_e2", steps),
-                per_step("seg_bf16_e1", "seg_bf16_e2", steps)),
+            Row("bf16, per training step", "s", per_step("ref_bf16_e1", "ref_bf16_eL", extra),
+                per_step("seg_bf16_e1", "seg_bf16_eL", extra)),
+            Row("segmadiff bf16 against Python fp32, per training step", "s", per_step("ref_e1", "ref_eL", extra),
+                per_step("seg_bf16_e1", "seg_bf16_eL", extra)),
             Row("bf16, peak memory (E = 1)", "mb", memory("ref_bf16_e1"), memory("seg_bf16_e1")),
         ]
     out.append(Measurement("train_full", "whole commands", sides, rows, s.full_train_runs, fresh,
-                           estimate_s=400 if s.bf16 else 235))
+                           estimate_s=230 if s.bf16 else 120))
 
     small_data = f"{s.work}/data-64"
     small_steps = small_train_images(s) // 16     # batch 16
-    sides, fresh = training_sides(s, small_data, 32, 16, 16, SMALL_CHANNELS, "small")
+    small_long = 2 if s.quick else 5
+    small_extra = small_steps * (small_long - 1)
+    sides, fresh = training_sides(s, small_data, 32, 16, 16, SMALL_CHANNELS, "small", small_long)
     out.append(Measurement("train_small", "whole commands", sides, [
-        Row(f"train, small model (32,64,64,128), 32 px, batch 16: per training step ((E = 2) - (E = 1)) / {small_steps}",
-            "s", per_step("ref_e1", "ref_e2", small_steps), per_step("seg_e1", "seg_e2", small_steps)),
+        Row(f"train, small model (32,64,64,128), 32 px, batch 16: per training step ((E = {small_long}) - (E = 1)) / "
+            f"{small_extra}", "s", per_step("ref_e1", "ref_eL", small_extra), per_step("seg_e1", "seg_eL", small_extra)),
         Row(f"the same, 1 epoch ({small_steps} steps + grid + checkpoint): whole process", "s", wall("ref_e1"), wall("seg_e1")),
         Row("the same, peak memory (E = 1)", "mb", memory("ref_e1"), memory("seg_e1")),
     ], s.runs, fresh, estimate_s=45))

@@ -39,9 +39,9 @@ def parse():
                         help="one run per side, small sizes: checks that every row works (BENCH_QUICK=1)")
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")),
                         help="runs per side of every row (BENCH_RUNS, default 5)")
-    parser.add_argument("--full-train-runs", type=int, default=int(os.environ.get("BENCH_FULL_TRAIN_RUNS", "3")),
+    parser.add_argument("--full-train-runs", type=int, default=int(os.environ.get("BENCH_FULL_TRAIN_RUNS", "5")),
                         help="runs per side of the full-size model's whole training runs, the costliest row "
-                             "(BENCH_FULL_TRAIN_RUNS, default 3; never more than --runs)")
+                             "(BENCH_FULL_TRAIN_RUNS, default 5; never more than --runs)")
     parser.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("BENCH_BF16", "auto"),
                         help="the bf16 rows: auto = only where the CPU has bf16 instructions (BENCH_BF16)")
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
@@ -156,7 +156,7 @@ def main():
     notes = [
         "Whole commands: `segmadiff --mode train|eval_many ...` against bench/reference/train.py and sample.py "
         "(the reference's training and eval_many on torch + diffusers, DataLoader with workers = 0 as its main.py), "
-        "each a fresh process, start-up included; per-step rows subtract an E = 1 run from an E = 2 run.",
+        "each a fresh process, start-up included; per-step rows subtract an E = 1 run from a longer run of the same command (16 steps or more between them).",
         "The reference's MDFormer scans rows and columns as batched tensor ops (scripts/reference/mdformer.py); the "
         "published fork loops per pixel, which is slower still.",
         "Memory: peak resident set of each process (with its DataLoader workers: the largest, not the sum), from wait4.",

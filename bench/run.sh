@@ -2,7 +2,7 @@
 # `make bench`: sets up the Python reference stack, builds the release binaries, runs bench/run.py
 # (every row as alternating separate processes) and writes its table into the README.
 # BENCH_QUICK=1: one run per side at small sizes (a check of the harness, minutes);
-# BENCH_RUNS=N (default 5), BENCH_FULL_TRAIN_RUNS=N (default 3), BENCH_BF16=auto|on|off, BENCH_ONLY=rows.
+# BENCH_RUNS=N (default 5), BENCH_FULL_TRAIN_RUNS=N (default 5), BENCH_BF16=auto|on|off, BENCH_ONLY=rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The Python reference stack: torch 2.15.0 with its own dependencies and diffusers 0.21.4, in a

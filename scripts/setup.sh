@@ -42,8 +42,9 @@ else
   fi
 fi
 mkdir -p "$DEPS"
-# One place the build reads the chosen torch from (Package.swift and the Makefile).
-torch_abs=$(cd "$torch_dir" && pwd)
+# One place the build reads the chosen torch from (Package.swift and the Makefile); the physical path,
+# so that checkouts sharing one .deps through a symlink agree on it and do not rebuild the shim.
+torch_abs=$(cd "$torch_dir" && pwd -P)
 if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch_abs" > "$DEPS/torch-dir"; fi
 
 # Only a warning: normal builds do not need it, and fuzz.sh stops with the same words.

@@ -69,6 +69,13 @@ public struct UNetCheckpoint {
         }
     }
 
+    /// The MDFormer of the checkpoint in `folder` as its weights' keys say (for a checkpoint without
+    /// segmadiff.json; nil when it has none or its weights cannot be read, which loading reports).
+    public static func mdformerOfWeights(in folder: URL, midChannels: Int) -> MDFormerConfig? {
+        guard let weights = try? Safetensors.File(path: folder.appendingPathComponent(weightsFileName).path) else { return nil }
+        return inferMDFormer(weights, midChannels: midChannels)
+    }
+
     /// What the keys of a checkpoint without segmadiff.json say about its MDFormer.
     static func inferMDFormer(_ weights: Safetensors.File, midChannels: Int) -> MDFormerConfig? {
         let prefix = "mid_block.MDFormer."

@@ -119,8 +119,11 @@ extension RunSpec {
                 throw UsageError("\(cardURL.path) cannot be read (\(error)); restore it from a copy of the run, or remove it to read the model as the Python original's")
             }
         } else {
+            // The Python original's checkpoint: its MDFormer is what its weights hold, so that a
+            // resumed run saves the model it loaded and `--mdformer` is checked against it.
             let guided = request.guided ?? (unet.inChannels > unet.outChannels)
-            card = ModelCard(mdformer: nil, maskEncoding: request.maskEncoding ?? .seed,
+            let mdformer = unet.blockOutChannels.last.flatMap { UNetCheckpoint.mdformerOfWeights(in: folder.unet, midChannels: $0) }
+            card = ModelCard(mdformer: mdformer, maskEncoding: request.maskEncoding ?? .seed,
                              segmentationChannelMode: request.channelMode ?? .single,
                              numSegmentationClasses: guided ? (request.classes ?? 0) : 0, numImageChannels: unet.outChannels,
                              normalization: request.normalization ?? .none, classNames: request.classNames)

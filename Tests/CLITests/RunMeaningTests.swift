@@ -96,3 +96,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("sampled/samples_many_1").path))
     }
 }
+
+/// A checkpoint of the Python original has no segmadiff.json: its MDFormer is read off its weights,
+/// so `--mdformer` is checked against what it holds and sampling builds the model it was trained as.
+@Suite struct PythonCheckpointMeaningTests {
+    let scratch = TemporaryFolder()
+
+    init() throws {
+        try TinyRun.writeDataset(in: scratch.url.appendingPathComponent("data"))
+        let run = scratch.url.appendingPathComponent("python-run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.own.appendingPathComponent("segmadiff-tiny/unet"),
+                                         to: run.appendingPathComponent("unet"))
+    }
+
+    func sample(_ extra: [String]) throws -> SegMaDiffBinary.Result {
+        try SegMaDiffBinary.run(
+            ["sample", "--checkpoint_dir", "python-run", "--masks", "data/mask/all/test", "--output_dir", "sampled",
+             "--num_segmentation_classes", "4", "--eval_sample_size", "1", "--num_inference_steps", "1",
+             "--threads", "1"] + extra, in: scratch.url)
+    }
+
+    @Test func itsMDFormerIsTheOneItsWeightsHold() throws {
+        let agreeing = try sample(["--mdformer", "reference"])
+        #expect(agreeing.status == 0, "\(agreeing.stderr)")
+        let contradicting = try sample(["--mdformer", "none"])
+        #expect(contradicting.status == 2)
+        #expect(contradicting.stderr.contains("--mdformer none contradicts the saved reference"), "\(contradicting.stderr)")
+    }
+}
