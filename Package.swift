@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 // libtorch is reached only through the C shim `libctorch.so`, which `make shim` (run by the set-up)
@@ -8,6 +9,17 @@ let linkShim: [LinkerSetting] = [
     .unsafeFlags(["-L\(shimDir)", "-Xlinker", "-rpath", "-Xlinker", shimDir,
                   "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"]),
 ]
+
+// GDCM (Debian's libgdcm-dev, installed by the set-up) reads and writes DICOM. Debian keeps its
+// headers in a versioned folder, /usr/include/gdcm-3.0: the newest gdcm-* folder there (or under
+// /usr/local/include, for a build from source) is the one used.
+let gdcmInclude: String = {
+    for root in ["/usr/local/include", "/usr/include"] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        if let newest = folders.filter({ $0.hasPrefix("gdcm-") }).sorted().last { return root + "/" + newest }
+    }
+    return "/usr/include/gdcm-3.0"
+}()
 
 let package = Package(
     name: "segmadiff",
@@ -29,7 +41,11 @@ let package = Package(
         .target(name: "Models", dependencies: ["Torch", "ModelCard"]),
         .target(name: "Diffusion", dependencies: ["Torch"]),
         .target(name: "ImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
-        .target(name: "Datasets", dependencies: ["Torch", "ModelCard", "ImageCodecs"]),
+        // A C interface over GDCM's C++ API, which catches its exceptions and aborts.
+        .target(name: "CDicom", cxxSettings: [.unsafeFlags(["-isystem", gdcmInclude])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+                                 .linkedLibrary("stdc++")]),
+        .target(name: "Datasets", dependencies: ["Torch", "ModelCard", "ImageCodecs", "CDicom"]),
         .target(name: "Training", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets"]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
         .target(name: "Evaluation", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "CCairo"]),

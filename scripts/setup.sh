@@ -2,8 +2,10 @@
 # Installs what segmadiff builds and links against, idempotently:
 #  - libtorch from the PyPI torch wheel (CPU kernels; the CUDA runtime wheels are needed at load time),
 #    into .deps/python (git-ignored), unless LIBTORCH points at an existing torch package folder;
-#  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo) when missing, and gloo's headers
-#    (libgloo-dev), with which libtorch's Gloo process group declares itself.
+#  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo, GDCM for DICOM) when missing, and
+#    gloo's headers (libgloo-dev), with which libtorch's Gloo process group declares itself;
+#  - pydicom with numpy and its JPEG plugins in a venv of their own, .deps/pychecks, for the DICOM
+#    tests' reference values (scripts/fixtures/dicom_expected.py); nothing segmadiff runs needs them.
 # Then builds the C shim (libctorch.so) against that libtorch.
 # The fuzz harnesses (scripts/fuzz.sh) need libFuzzer and ASan, which swift.org toolchains carry;
 # scripts/sanitize.sh needs gcc's libasan and libubsan, which come with g++. Nothing else is installed for them.
@@ -15,7 +17,7 @@ CUDA_WHEELS=("nvidia-cuda-runtime==13.2.86.*" "nvidia-cuda-cupti==13.2.86.*")
 DEPS=.deps
 
 need_apt=()
-for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libgloo-dev g++ make; do
+for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libgloo-dev libgdcm-dev g++ make; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -42,6 +44,20 @@ else
   fi
 fi
 mkdir -p "$DEPS"
+
+# The DICOM tests compare segmadiff's reading of pydicom's own test files with pydicom's. The venv
+# .deps/pychecks holds the Python packages of several tests' reference scripts, so it is created
+# when missing and added to, never replaced. The stamp names the pinned versions: changing a pin
+# installs again; an interrupted install leaves no stamp.
+PYDICOM_PACKAGES=("pydicom==3.0.2" "numpy<3" "pylibjpeg==2.1.0" "pylibjpeg-libjpeg==2.5.0" "pylibjpeg-openjpeg==2.6.0")
+pydicom_stamp=$DEPS/pychecks/.pydicom-$(echo "${PYDICOM_PACKAGES[*]}" | md5sum | cut -c1-12)
+if [ ! -f "$pydicom_stamp" ]; then
+  echo "setup: installing ${PYDICOM_PACKAGES[*]} into $DEPS/pychecks"
+  [ -x "$DEPS/pychecks/bin/python3" ] || python3 -m venv "$DEPS/pychecks"
+  "$DEPS/pychecks/bin/python3" -m pip install -q --disable-pip-version-check "${PYDICOM_PACKAGES[@]}"
+  touch "$pydicom_stamp"
+fi
+
 # One place the build reads the chosen torch from (Package.swift and the Makefile); the physical path,
 # so that checkouts sharing one .deps through a symlink agree on it and do not rebuild the shim.
 torch_abs=$(cd "$torch_dir" && pwd -P)

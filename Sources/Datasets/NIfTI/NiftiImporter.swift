@@ -12,6 +12,16 @@ public enum NiftiImporter {
         public var classCount: Int
         public var imageDirectory: String
         public var maskDirectory: String
+        /// Every slice written, in order: which source volume and which index along the axis.
+        public var written: [WrittenSlice] = []
+    }
+
+    public struct WrittenSlice: Sendable {
+        public var name: String
+        public var split: Split
+        /// The position of its volume in the sources given.
+        public var volume: Int
+        public var index: Int
     }
 
     /// One slice to write: which volume, which index, which split.
@@ -23,11 +33,17 @@ public enum NiftiImporter {
     }
 
     public static func run(_ options: NiftiImportOptions) throws -> Summary {
-        try checkOptions(options)
+        try run(options.volumes.map { NiftiLabelledVolume(image: $0.image, labels: $0.labels) }, options)
+    }
+
+    /// Cuts any labelled volumes (a DICOM series with its labels, say) as `options` asks; its
+    /// `volumes` are not read.
+    public static func run(_ sources: [any LabelledVolume], _ options: NiftiImportOptions) throws -> Summary {
+        try checkOptions(options, sourceCount: sources.count)
         let imageRoot = FolderListing.join(options.output, "images")
         let maskRoot = FolderListing.join(FolderListing.join(options.output, "masks"), options.segType)
-        let volumes = try options.volumes.map { try prepared($0, options) }
-        var cuts = try slicesToCut(volumes, options)
+        let volumes = try sources.map { try prepared($0, options) }
+        var cuts = try slicesToCut(volumes, sources, options)
         assignSplits(&cuts, volumeCount: volumes.count, options)
         let classCount = volumes.map(\.classCount).max() ?? 1
 
@@ -47,11 +63,12 @@ public enum NiftiImporter {
         var counts: [Split: Int] = [:]
         for cut in cuts { counts[cut.split, default: 0] += 1 }
         return Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
-                       maskDirectory: FolderListing.join(options.output, "masks"))
+                       maskDirectory: FolderListing.join(options.output, "masks"),
+                       written: cuts.map { WrittenSlice(name: $0.name, split: $0.split, volume: $0.volume, index: $0.index) })
     }
 
-    private static func checkOptions(_ options: NiftiImportOptions) throws {
-        guard !options.volumes.isEmpty else { throw DataError("no volumes given; pass --image and --labels") }
+    private static func checkOptions(_ options: NiftiImportOptions, sourceCount: Int) throws {
+        guard sourceCount > 0 else { throw DataError("no volumes given; pass --image and --labels") }
         guard options.bitDepth == 8 || options.bitDepth == 16 else {
             throw DataError("--bit_depth \(options.bitDepth) is not 8 or 16")
         }
@@ -75,39 +92,36 @@ public enum NiftiImporter {
         var classCount: Int
     }
 
-    private static func prepared(_ pair: (image: String, labels: String), _ options: NiftiImportOptions) throws -> PreparedVolume {
-        let image = try NiftiVolume.read(pair.image), labels = try NiftiVolume.read(pair.labels)
-        guard image.dims == labels.dims else {
-            throw DataError("\(pair.labels) is \(labels.dims.map(String.init).joined(separator: "x")) voxels, but \(pair.image) is \(image.dims.map(String.init).joined(separator: "x")); labels must be on the image's grid (resample them first)")
-        }
+    private static func prepared(_ source: any LabelledVolume, _ options: NiftiImportOptions) throws -> PreparedVolume {
+        let (image, labels) = try source.load()
         return try Engine.catching {
-            let values = labels.data
+            let values = labels
             if values.dtype.isFloatingPoint, values.ne(values.rounded()).any().item != 0 {
-                throw DataError("\(pair.labels) holds non-integer values; a label volume needs integer labels")
+                throw DataError("\(source.labelsPath) holds non-integer values; a label volume needs integer labels")
             }
             var grouped = values.to(.int64)
-            if grouped.min().item < 0 { throw DataError("\(pair.labels) has negative labels; labels must be 0 or more") }
+            if grouped.min().item < 0 { throw DataError("\(source.labelsPath) has negative labels; labels must be 0 or more") }
             if let grouping = options.labelGrouping { grouped = grouping.apply(grouped) }
             let highest = Int(grouped.max().item)
             // Masks are written as 16-bit PNGs at most: a larger label would wrap around (70000
             // becoming 4464) and silently merge with another class.
             guard highest <= 65535 else {
                 let after = options.labelGrouping == nil ? "" : " after --label_map"
-                throw DataError("\(pair.labels) has label \(highest)\(after), more than a 16-bit PNG mask holds (0-65535); group the labels into classes with --label_map (for example 1-1000:1,1001-70000:2)")
+                throw DataError("\(source.labelsPath) has label \(highest)\(after), more than a 16-bit PNG mask holds (0-65535); group the labels into classes with --label_map (for example 1-1000:1,1001-70000:2)")
             }
             let classCount = highest + 1
             let maskType: DType = classCount <= 256 ? .uint8 : .uint16
-            return PreparedVolume(name: volumeName(pair.image), image: quantised(image, options),
+            return PreparedVolume(name: source.name, image: quantised(image, options),
                                   labels: grouped.to(maskType), classCount: classCount)
         }
     }
 
-    private static func quantised(_ volume: NiftiVolume, _ options: NiftiImportOptions) -> Tensor {
-        let values = volume.data.to(.float64)
+    private static func quantised(_ volume: Tensor, _ options: NiftiImportOptions) -> Tensor {
+        let values = volume.to(.float64)
         let unit: Tensor
         switch options.intensity {
         case .none:
-            let maximum: Double? = switch volume.data.dtype {
+            let maximum: Double? = switch volume.dtype {
             case .uint8: 255
             case .uint16: 65535
             default: nil
@@ -123,7 +137,7 @@ public enum NiftiImporter {
         return (unit * top).rounded().clamped(min: 0, max: top).to(options.bitDepth == 16 ? .uint16 : .uint8)
     }
 
-    private static func slicesToCut(_ volumes: [PreparedVolume], _ options: NiftiImportOptions) throws -> [Cut] {
+    private static func slicesToCut(_ volumes: [PreparedVolume], _ sources: [any LabelledVolume], _ options: NiftiImportOptions) throws -> [Cut] {
         var cuts: [Cut] = []
         let names = uniqueNames(volumes.map(\.name))
         for (v, volume) in volumes.enumerated() {
@@ -140,7 +154,7 @@ public enum NiftiImporter {
             }
         }
         guard !cuts.isEmpty else {
-            throw DataError("\(options.volumes[0].labels): no slices to write (every slice in range has only background); check --slices, --label_map or --keep_empty")
+            throw DataError("\(sources[0].labelsPath): no slices to write (every slice in range has only background); check --slices, --label_map or --keep_empty")
         }
         return cuts
     }
@@ -171,12 +185,6 @@ public enum NiftiImporter {
     /// (anterior or superior in RAS-stored volumes) is at the top, as viewers show it.
     private static func slice(_ volume: Tensor, _ axis: NiftiImportOptions.Axis, _ index: Int) -> Tensor {
         volume.selected(dim: 2 - axis.rawValue, index: index).flipped([0]).unsqueezed(0).contiguous()
-    }
-
-    private static func volumeName(_ path: String) -> String {
-        var name = (path as NSString).lastPathComponent
-        for suffix in [".gz", ".nii"] where name.lowercased().hasSuffix(suffix) { name = String(name.dropLast(suffix.count)) }
-        return name
     }
 
     private static func uniqueNames(_ names: [String]) -> [String] {

@@ -10,8 +10,10 @@ public enum NiftiWriter {
         .int8: (256, 8), .uint16: (512, 16), .int64: (1024, 64),
     ]
 
-    /// `data` is [z, y, x]; `spacing` the voxel size along x, y, z.
-    public static func write(_ data: Tensor, spacing: [Double] = [1, 1, 1], to path: String) throws {
+    /// `data` is [z, y, x]; `spacing` the voxel size along x, y, z. With a `grid` (DICOM's LPS
+    /// coordinates) the header records where the volume sits, as an sform, and its spacing.
+    public static func write(_ data: Tensor, spacing: [Double] = [1, 1, 1], grid: VoxelGrid? = nil, to path: String) throws {
+        let spacing = grid?.spacing ?? spacing
         let shape = data.shape
         guard shape.count == 3, let (datatype, bitpix) = codes[data.dtype] else {
             throw DataError("\(path): NIfTI output needs a [z, y, x] volume of a numeric type, not \(data)")
@@ -30,6 +32,15 @@ public enum NiftiWriter {
         for (i, value) in pixdim.prefix(8).enumerated() { put(value, at: 76 + 4 * i) }
         put(Float(352), at: 108)
         put(Float(1), at: 112)
+        if let grid {
+            // sform_code 1 (scanner coordinates); rows of the voxel -> RAS affine, LPS's x and y negated.
+            put(Int16(1), at: 254)
+            for row in 0..<3 {
+                let sign = row < 2 ? -1.0 : 1.0
+                for column in 0..<3 { put(Float(sign * grid.spacing[column] * grid.directions[column][row]), at: 280 + 16 * row + 4 * column) }
+                put(Float(sign * grid.origin[row]), at: 280 + 16 * row + 12)
+            }
+        }
         header.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
         var bytes = header
         bytes.append(contentsOf: data.contiguous().bytes())

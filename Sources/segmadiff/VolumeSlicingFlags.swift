@@ -1,0 +1,80 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import ModelCard
+
+/// The flags that say how volumes are cut into slices (axis, range, window, label grouping,
+/// splits), with import-nifti's names and meanings, for importers of other volume formats.
+struct VolumeSlicingFlags: ParsableArguments {
+    @Option(help: "Folder to create the data set in (must not already hold images/ or masks/).")
+    var output: String
+
+    @Option(help: "Slicing axis in voxel order: x (across columns), y (across rows) or z (one slice per file of the series).")
+    var axis: String = "z"
+
+    @Option(help: "Slice indices to consider, FIRST-LAST (default: all).")
+    var slices: String?
+
+    @Flag(name: [.customLong("keep_empty"), .customLong("keep-empty")], help: "Keep slices whose labels are all background.")
+    var keepEmpty = false
+
+    @Option(help: ArgumentHelp("Intensity window LOW,HIGH in the volume's units (HU for CT), or a CT preset: \(IntensityWindowPreset.listing) (default: each volume's min-max).", valueName: "LOW,HIGH|PRESET"))
+    var window: String?
+
+    @Option(name: [.customLong("bit_depth"), .customLong("bit-depth")], help: "Bits per image PNG sample: 8 or 16.")
+    var bitDepth = 8
+
+    @Option(name: [.customLong("label_map"), .customLong("label-map")], help: "Group labels into classes: LOW-HIGH:CLASS or LABEL:CLASS, comma-separated; unnamed labels become 0.")
+    var labelMap: String?
+
+    @Option(name: [.customLong("seg_type"), .customLong("seg-type")], help: "Seg type folder for the masks.")
+    var segType = "all"
+
+    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: "Split unit: \(NiftiImportOptions.SplitUnit.allCases.map(\.rawValue).joined(separator: " or ")).")
+    var splitBy = "slice"
+
+    @Option(help: "Train, val and test fractions.")
+    var split = "0.8,0.1,0.1"
+
+    @Option(help: "Seed of the split assignment.")
+    var seed: UInt64 = 0
+
+    /// `options` with every flag applied; a bad value is a one-line ValidationError naming the flag.
+    func applied(to options: NiftiImportOptions) throws -> NiftiImportOptions {
+        var options = options
+        options.output = output
+        guard let axis = ["x": NiftiImportOptions.Axis.x, "y": .y, "z": .z][axis.lowercased()] else {
+            throw ValidationError("--axis \(axis) is not x, y or z")
+        }
+        options.axis = axis
+        if let slices {
+            let bounds = slices.split(separator: "-").map { Int($0) }
+            guard bounds.count == 2, let first = bounds[0], let last = bounds[1], first <= last, first >= 0 else {
+                throw ValidationError("--slices \(slices) is not FIRST-LAST (for example 40-140)")
+            }
+            options.sliceRange = first...last
+        }
+        options.skipEmptySlices = !keepEmpty
+        if let window {
+            guard let bounds = IntensityWindowPreset.parse(window) else {
+                throw ValidationError("--window \(window) is not LOW,HIGH with finite LOW < HIGH (for example -1000,1000) or one of the presets \(IntensityWindowPreset.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.intensity = .window(low: bounds.low, high: bounds.high)
+        }
+        options.bitDepth = bitDepth
+        options.labelGrouping = try labelMap.map(LabelGrouping.parse)
+        options.segType = segType
+        guard let unit = NiftiImportOptions.SplitUnit(rawValue: splitBy) else {
+            throw ValidationError("--split_by \(splitBy) is not \(NiftiImportOptions.SplitUnit.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        options.splitUnit = unit
+        let fractions = split.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard fractions.count == 3, let train = fractions[0], let val = fractions[1], let test = fractions[2],
+              [train, val, test].allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1e6 }) else {
+            throw ValidationError("--split \(split) is not three finite TRAIN,VAL,TEST fractions of 0 or more (for example 0.8,0.1,0.1)")
+        }
+        options.fractions = (train, val, test)
+        options.seed = seed
+        return options
+    }
+}
