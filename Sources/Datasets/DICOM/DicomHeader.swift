@@ -39,7 +39,7 @@ public struct DicomHeader: Sendable {
         let status = cd_read_header(path, &raw, &message, message.count)
         if status == CD_NOT_DICOM && !claimsDicom(path) { return nil }
         guard status == CD_OK else {
-            throw DataError("\(path): \(String(cString: message)); remove it from the folder or re-export the series")
+            throw DataError("\(path): \(PixelCodec.text(of: message)); remove it from the folder or re-export the series")
         }
         func text<T>(_ field: T) -> String {
             withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

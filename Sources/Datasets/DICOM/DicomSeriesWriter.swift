@@ -65,9 +65,9 @@ public enum DicomSeriesWriter {
                 var slice = cd_slice()
                 slice.rows = Int32(shape[1])
                 slice.columns = Int32(shape[2])
-                withUnsafeMutableBytes(of: &slice.position) { $0.bindMemory(to: Double.self).update(fromContentsOf: position) }
-                withUnsafeMutableBytes(of: &slice.orientation) { $0.bindMemory(to: Double.self).update(fromContentsOf: orientation) }
-                withUnsafeMutableBytes(of: &slice.pixel_spacing) { $0.bindMemory(to: Double.self).update(fromContentsOf: pixelSpacing) }
+                _ = withUnsafeMutableBytes(of: &slice.position) { $0.bindMemory(to: Double.self).update(fromContentsOf: position) }
+                _ = withUnsafeMutableBytes(of: &slice.orientation) { $0.bindMemory(to: Double.self).update(fromContentsOf: orientation) }
+                _ = withUnsafeMutableBytes(of: &slice.pixel_spacing) { $0.bindMemory(to: Double.self).update(fromContentsOf: pixelSpacing) }
                 slice.slice_thickness = grid.spacing[2]
                 slice.slope = slope
                 slice.intercept = intercept
@@ -79,7 +79,7 @@ public enum DicomSeriesWriter {
                 (slice.sop_uid, slice.series_description, slice.image_type) = (texts[4], texts[5], texts[6])
                 return pixels.withUnsafeBytes { cd_write_slice(path, &slice, $0.baseAddress, &message, message.count) }
             }
-            guard status == CD_OK else { throw DataError("\(path): \(String(cString: message))") }
+            guard status == CD_OK else { throw DataError("\(path): \(PixelCodec.text(of: message))") }
         }
         return seriesUID
     }
@@ -108,7 +108,7 @@ public enum DicomSeriesWriter {
     static func newUID() throws -> String {
         var text = [CChar](repeating: 0, count: 72)
         guard cd_new_uid(&text, text.count) == CD_OK else { throw DataError("GDCM could not make a new DICOM UID") }
-        return String(cString: text)
+        return PixelCodec.text(of: text)
     }
 
     /// Runs `body` with C strings that live until it returns.

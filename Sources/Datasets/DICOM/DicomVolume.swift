@@ -28,7 +28,7 @@ public struct DicomVolume: @unchecked Sendable {
                 cd_read_pixels(header.path, $0.baseAddress! + index * sliceSize, sliceSize, &message, message.count)
             }
             guard status == CD_OK else {
-                throw DataError("\(header.path): \(String(cString: message)); re-export the series or remove the file (then the series is incomplete)")
+                throw DataError("\(header.path): \(PixelCodec.text(of: message)); re-export the series or remove the file (then the series is incomplete)")
             }
         }
         let values = Tensor(stored, shape: [layout.slices.count, rows, columns])
