@@ -10,12 +10,13 @@ struct ImportDicom: ParsableCommand {
         commandName: "import-dicom",
         abstract: "Cut DICOM series with NIfTI label volumes into 2-D PNG slices in segmadiff's data layout.",
         discussion: """
-            Each --series folder is searched recursively; the series with --series_uid is taken, else
-            the largest. Slices are ordered along the slice normal, CT values are in HU, and the labels
-            must lie on the series' grid. Every slice's source is listed in OUTPUT/dicom_slices.csv.
+            Each --series folder is searched recursively; the series with --series_uid is taken, else the largest. \
+            Slices are ordered along the slice normal, CT values are in HU, and the labels must lie on the \
+            series' grid. Every slice's source is listed in OUTPUT/dicom_slices.csv. See docs/dicom-import.md.
+
             Example (a head CT with its segmentation, brain window):
-              segmadiff import-dicom --series ct/patient01 --labels labels/patient01.nii.gz \\
-                --series ct/patient02 --labels labels/patient02.nii.gz --output headct \\
+              segmadiff import-dicom --series ct/p01 --labels p01.nii.gz \\
+                --series ct/p02 --labels p02.nii.gz --output headct \\
                 --window brain --split_by volume
             """)
 

@@ -9,7 +9,7 @@ struct VolumeSlicingFlags: ParsableArguments {
     @Option(help: "Folder to create the data set in (must not already hold images/ or masks/).")
     var output: String
 
-    @Option(help: "Slicing axis in voxel order: x (across columns), y (across rows) or z (one slice per file of the series).")
+    @Option(help: "Slicing axis: z (a slice per file of the series), x (a slice per column: sagittal for an axial series) or y (a slice per row: coronal).")
     var axis: String = "z"
 
     @Option(help: "Slice indices to consider, FIRST-LAST (default: all).")

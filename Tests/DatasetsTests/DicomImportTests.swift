@@ -98,6 +98,26 @@ struct DicomImportTests {
         #expect(error?.message.hasPrefix("\(labelsPath): the header places the volume nowhere") == true)
     }
 
+    /// Cut across the files (one slice per column): the superior end at the top, as import-nifti
+    /// shows sagittal slices, and no single file to record.
+    @Test func cuttingAcrossTheFilesRecordsTheColumnIndex() throws {
+        let (series, _) = try writeSeries()
+        let labelsPath = folder.path + "/labels.nii.gz"
+        try NiftiWriter.write(Self.labels, grid: DicomSeriesTests.grid, to: labelsPath)
+        var options = importing(series, labels: labelsPath)
+        options.slicing.axis = .x
+        let summary = try DicomImporter.run(options)
+        #expect(summary.slices == [.train: 6])  // columns 3-8 hold labels
+        let mask = try ImageFile.read("\(summary.maskDirectory)/all/train/patient01_x04.png").samples
+        #expect(mask.shape == [1, 6, 10])
+        // Row 0 is the last slice (unlabelled), row 1 slice 4; along it the series' rows run bottom-up.
+        #expect(mask.selected(dim: 1, index: 0).to(.int64).sum().item == 0)
+        #expect(mask.selected(dim: 1, index: 1).reshaped([-1]).scalars(as: UInt8.self) == [0, 0, 2, 2, 2, 1, 1, 1, 0, 0])
+        let record = try String(contentsOfFile: DicomImporter.recordPath(output: folder.path + "/slices"), encoding: .utf8)
+        let row = try #require(record.split(separator: "\n").first { $0.hasPrefix("patient01_x04,") })
+        #expect(row.split(separator: ",", omittingEmptySubsequences: false).suffix(5) == ["x", "4", "", "", ""])
+    }
+
     @Test func windowPresetsAreCTReadingWindows() {
         func bounds(_ text: String) -> [Double]? { IntensityWindowPreset.parse(text).map { [$0.low, $0.high] } }
         #expect(bounds("brain") == [0, 80])
