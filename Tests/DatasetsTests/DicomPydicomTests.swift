@@ -105,6 +105,18 @@ struct DicomPydicomTests {
         #expect(error?.message.hasPrefix("\(copy): ") == true)
     }
 
+    /// What import-dicom does not read yet says so, naming the file and the way round it.
+    @Test(arguments: [("rtdose.dcm", "holds 15 frames in one file"), ("SC_rgb_small_odd.dcm", "is a colour image (RGB, 3 samples per pixel)")])
+    func unreadKindsAreNamed(name: String, words: String) throws {
+        let folder = TemporaryFolder()
+        let expected = try Self.fields(name, in: folder.path)
+        try FileManager.default.createDirectory(atPath: folder.path + "/series", withIntermediateDirectories: true)
+        let copy = folder.path + "/series/" + name
+        try FileManager.default.copyItem(atPath: expected.path, toPath: copy)
+        let error = #expect(throws: DataError.self) { try DicomVolume.read(folder: folder.path + "/series") }
+        #expect(error?.message.hasPrefix("\(copy) \(words)") == true, "\(error?.message ?? "")")
+    }
+
     struct Fields: Decodable {
         var positions: [[Double]]?
         var path: String
