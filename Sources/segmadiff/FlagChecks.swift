@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Models
 
@@ -89,6 +90,7 @@ enum FlagChecks {
     }
 
     static func check(_ c: ImportNifti) throws {
+        try integer("--gap", c.gap, 0...100_000, fix: "give the number of unused slices between slabs of different splits (default \(SplitRule.defaultGap))")
         if let window = c.window {
             for part in window.split(separator: ",") {
                 if let value = Double(part.trimmingCharacters(in: .whitespaces)), !value.isFinite {
