@@ -180,7 +180,7 @@ def whole_commands(s, model, model_name):
             Row("bf16, peak memory (E = 1)", "mb", memory("ref_bf16_e1"), memory("seg_bf16_e1")),
         ]
     out.append(Measurement("train_full", "whole commands", sides, rows, s.full_train_runs, fresh,
-                           estimate_s=230 if s.bf16 else 120))
+                           estimate_s=180 if s.bf16 else 95))
 
     small_data = f"{s.work}/data-64"
     small_steps = small_train_images(s) // 16     # batch 16

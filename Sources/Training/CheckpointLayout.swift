@@ -29,7 +29,7 @@ enum CheckpointLayout {
         for entry in (try? manager.contentsOfDirectory(atPath: folder.checkpoints.path)) ?? [] where entry.hasSuffix(".partial") {
             try manager.removeItem(at: folder.checkpoints.appendingPathComponent(entry))
         }
-        for name in ["latest"] + fixedNames {
+        for name in ["latest", "best"] + fixedNames {
             let temporary = folder.root.appendingPathComponent(name + ".new")
             if isLink(temporary) { try manager.removeItem(at: temporary) }
         }

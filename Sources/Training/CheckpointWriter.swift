@@ -77,14 +77,15 @@ struct CheckpointWriter {
         return Int(fields[1]).map { (step, $0) }
     }
 
-    /// Removes step folders beyond the newest `keep`. Folders of later steps than the committed one
-    /// come from a run this one overwrote (`--overwrite`) and go too.
+    /// Removes step folders beyond the newest `keep`, except the one `best` names. Folders of later
+    /// steps than the committed one come from a run this one overwrote (`--overwrite`) and go too.
     private func prune(keeping current: String) throws {
         guard let mine = Self.order(current) else { return }
         let manager = FileManager.default
+        let best = BestCheckpoint.target(of: folder.best)
         let older = ((try? manager.contentsOfDirectory(atPath: folder.checkpoints.path)) ?? [])
             .compactMap { name in Self.order(name).map { (name: name, order: $0) } }
-            .filter { $0.name != current }
+            .filter { $0.name != current && $0.name != best }
         let kept = older.filter { $0.order < mine }.sorted { $0.order > $1.order }.prefix(max(0, keep - 1)).map(\.name)
         for entry in older where !kept.contains(entry.name) {
             try manager.removeItem(at: folder.checkpoints.appendingPathComponent(entry.name))

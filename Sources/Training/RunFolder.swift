@@ -21,6 +21,11 @@ public struct RunFolder: Sendable {
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     /// The link that commits a checkpoint: replaced atomically, it switches every part at once.
     public var latest: URL { root.appendingPathComponent("latest") }
+    /// `--val_every_epochs`: the link to the checkpoint with the lowest validation loss, and its record.
+    public var best: URL { root.appendingPathComponent("best") }
+    public var bestRecord: URL { root.appendingPathComponent("best.json") }
+    /// `--val_every_epochs`: one JSON line per evaluation (epoch, step, val_loss).
+    public var validationHistory: URL { logs.appendingPathComponent("validation.jsonl") }
     /// flock'ed while a process trains or samples into the folder (RunLock).
     public var lockFile: URL { root.appendingPathComponent(".lock") }
 

@@ -80,6 +80,8 @@ final class TrainingSession {
     var loopThreads: Int?
     /// Ctrl-C and SIGTERM, as `train` was given them.
     private var stop = StopRequest()
+    /// `--val_every_epochs`: the lowest validation loss so far (rank 0's; from best.json on resume).
+    var best: BestCheckpoint?
 
     var isMain: Bool { group?.isMain ?? true }
     var worldSize: Int { group?.worldSize ?? 1 }
@@ -147,6 +149,7 @@ final class TrainingSession {
         log = group?.isMain ?? true ? try RunLog(folder: folder) : nil
 
         if let (state, tensors) = resumed { try restore(state, tensors) }
+        if lock != nil { if resumed == nil { try BestCheckpoint.remove(from: folder) } else { best = BestCheckpoint.read(folder) } }
         trainLoader.restore(LoaderState(epoch: epoch, batch: batchInEpoch, seed: options.seed))
         if let memory { log?.line("memory: this run needs \(memory)") }
         if isMain { try writeRunRecord() }
@@ -264,7 +267,9 @@ final class TrainingSession {
             let last = finished == options.epochs - 1
             if (finished + 1) % options.saveImageEpochs == 0 || last { try writeSampleGrid(epoch: finished) }
             let stopping = stopRequested
-            if (finished + 1) % options.saveModelEpochs == 0 || last || stopping { try saveCheckpoint() }
+            let newBest = try validateIfDue(epoch: finished, last: last)
+            if (finished + 1) % options.saveModelEpochs == 0 || last || stopping || newBest != nil { try saveCheckpoint() }
+            if let newBest { try keepAsBest(newBest, epoch: finished) }
             onEpochEnd?(finished)
             if stopping {
                 log?.line("stopped after epoch \(finished + 1); training state saved")
@@ -314,7 +319,7 @@ final class TrainingSession {
     }
 
     /// The diffusion loss of one batch (or one rank's part of it).
-    private func forward(_ x0: Tensor, epsilon: Tensor, t: Tensor, masks: Tensor?) -> Tensor {
+    func forward(_ x0: Tensor, epsilon: Tensor, t: Tensor, masks: Tensor?) -> Tensor {
         let device = options.device
         let noisy = noise.addNoise(to: x0, noise: epsilon, timesteps: t)
         var input = options.guided ? Tensor.cat([noisy, masks!.to(device)], dim: 1) : noisy
@@ -415,7 +420,7 @@ final class TrainingSession {
     }
 
     /// Runs `body` with the EMA weights in the model (if any), then puts the raw ones back.
-    private func withPublishedWeights<T>(_ body: () throws -> T) throws -> T {
+    func withPublishedWeights<T>(_ body: () throws -> T) throws -> T {
         guard let ema else { return try body() }
         let raw = withNoGrad { model.stateDict().mapValues { $0.detached().clone() } }
         try model.load(stateDict: ema.stateDict)

@@ -37,6 +37,9 @@ public struct TrainingOptions: Sendable {
     public var gradientBucketBytes: Int = 25 << 20
     /// `--keep_checkpoints`: committed checkpoints kept under checkpoints/, the newest included.
     public var keepCheckpoints: Int = 1
+    /// `--val_every_epochs`: a validation loss every this many epochs (and after the last), kept
+    /// with the best checkpoint in OUTPUT/best; 0 turns it off.
+    public var validateEveryEpochs: Int = 0
 
     /// The model to build when starting fresh.
     public var unet: UNetConfig { spec.unet }

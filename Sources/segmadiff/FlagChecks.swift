@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Models
 
@@ -77,6 +78,7 @@ enum FlagChecks {
         try integer("--img_size", c.imgSize, 8...ModelBounds.imageSide / 2, fix: "use a smaller size")
         try integer("--num_epochs", c.numEpochs, 1...maximumEpochs)
         try integer("--segmenter_epochs", c.segmenterEpochs, 1...maximumEpochs)
+        try integer("--seeds", c.seeds, 1...100, fix: "3 to 5 seeds give a usable spread")
         try number("--cfg_p_uncond", c.cfgPUncond, in: 0, below: 1)
         try number("--guidance_scale", c.guidanceScale, atLeast: 0)
         try threads(c.threads)
@@ -89,6 +91,7 @@ enum FlagChecks {
     }
 
     static func check(_ c: ImportNifti) throws {
+        try integer("--gap", c.gap, 0...100_000, fix: "give the number of unused slices between slabs of different splits (default \(SplitRule.defaultGap))")
         if let window = c.window {
             for part in window.split(separator: ",") {
                 if let value = Double(part.trimmingCharacters(in: .whitespaces)), !value.isFinite {

@@ -46,9 +46,12 @@ struct ImportDicom: ParsableCommand {
             DicomImportOptions.Source(folder: series[$0], seriesUID: seriesUIDs.isEmpty ? nil : seriesUIDs[$0], labels: labels[$0])
         }, output: slicing.output)
         options.slicing = try slicing.applied(to: options.slicing)
+        if options.slicing.splitRule == .slice { FileHandle.standardError.write(Data("segmadiff: \(SplitRule.sliceLeakWarning)\n".utf8)) }
         let summary = try DicomImporter.run(options)
         let counts = Split.allCases.map { "\($0.rawValue) \(summary.slices[$0] ?? 0)" }.joined(separator: ", ")
-        print("wrote \(counts) slices; images in \(summary.imageDirectory), masks in \(summary.maskDirectory), sources in \(DicomImporter.recordPath(output: slicing.output))")
+        let unused = summary.unusedSlices > 0 ? " (\(summary.unusedSlices) gap slices unused)" : ""
+        print("wrote \(counts) slices\(unused); images in \(summary.imageDirectory), masks in \(summary.maskDirectory)")
+        print("\(summary.splitExplanation); every slice's series, index and split in \(summary.provenanceFile), its DICOM file in \(DicomImporter.recordPath(output: slicing.output))")
         print("train with --img_dir \(summary.imageDirectory) --seg_dir \(summary.maskDirectory) --num_segmentation_classes \(summary.classCount)")
     }
 }

@@ -48,8 +48,13 @@ struct ImportNifti: ParsableCommand {
     @Option(name: [.customLong("seg_type"), .customLong("seg-type")], help: "Seg type folder for the masks.")
     var segType = "all"
 
-    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: "Split unit: slice or volume.")
-    var splitBy = "slice"
+    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: ArgumentHelp(
+        "How slices are split: auto, volume, slab or slice.",
+        discussion: "auto: by volume when there is a volume for each split, else by slab. volume: each volume whole in one split. slab: each volume cut into contiguous slabs with --gap unused slices between splits. slice: one by one (neighbouring slices leak between splits). OUTPUT/slices.csv lists every slice's volume, index and split."))
+    var splitBy = "auto"
+
+    @Option(help: "Unused slices between slabs of different splits (slab split).")
+    var gap = SplitRule.defaultGap
 
     @Option(help: "Train, val and test fractions.")
     var split = "0.8,0.1,0.1"
@@ -60,9 +65,13 @@ struct ImportNifti: ParsableCommand {
     func validate() throws { try FlagChecks.check(self) }
 
     func run() throws {
-        let summary = try NiftiImporter.run(importOptions())
+        let options = try importOptions()
+        if options.splitRule == .slice { FileHandle.standardError.write(Data("segmadiff: \(SplitRule.sliceLeakWarning)\n".utf8)) }
+        let summary = try NiftiImporter.run(options)
         let counts = Split.allCases.map { "\($0.rawValue) \(summary.slices[$0] ?? 0)" }.joined(separator: ", ")
-        print("wrote \(counts) slices; images in \(summary.imageDirectory), masks in \(summary.maskDirectory)")
+        let unused = summary.unusedSlices > 0 ? " (\(summary.unusedSlices) gap slices unused)" : ""
+        print("wrote \(counts) slices\(unused); images in \(summary.imageDirectory), masks in \(summary.maskDirectory)")
+        print("\(summary.splitExplanation); every slice's volume, index and split in \(summary.provenanceFile)")
         print("train with --img_dir \(summary.imageDirectory) --seg_dir \(summary.maskDirectory) --num_segmentation_classes \(summary.classCount)")
     }
 
@@ -93,10 +102,11 @@ struct ImportNifti: ParsableCommand {
         options.bitDepth = bitDepth
         options.labelGrouping = try labelMap.map(LabelGrouping.parse)
         options.segType = segType
-        guard let unit = NiftiImportOptions.SplitUnit(rawValue: splitBy) else {
-            throw ValidationError("--split-by \(splitBy) is not slice or volume")
+        guard let rule = SplitRule(rawValue: splitBy.lowercased()) else {
+            throw ValidationError("--split_by \(splitBy) is not auto, volume, slab or slice")
         }
-        options.splitUnit = unit
+        options.splitRule = rule
+        options.splitGap = gap
         let fractions = split.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard fractions.count == 3, let train = fractions[0], let val = fractions[1], let test = fractions[2] else {
             throw ValidationError("--split \(split) is not TRAIN,VAL,TEST fractions (for example 0.8,0.1,0.1)")

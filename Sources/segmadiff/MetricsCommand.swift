@@ -8,13 +8,15 @@ import Torch
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
-        abstract: "Score generated images: Dice against their masks, FID/KID and histogram distances to real images.",
+        abstract: "Score generated images: Dice against their masks, KID/FID and histogram distances to real images.",
         discussion: """
             Each image in DIR is segmented by the segmenter (see train-segmenter) and compared with the
             mask of the same name in DIR/masks/ (what eval_many writes): Dice per class, background
             excluded, and its mean; a class found in neither the masks nor the segmentations has no Dice
-            (null). With --real, FID and KID on the segmenter's bottleneck features and pixel-histogram
-            distances (Wasserstein-1 and Jensen-Shannon over 256 bins) compare DIR with real images.
+            (null). With --real, KID on the segmenter's bottleneck features (unbiased at any set size) and
+            pixel-histogram distances (Wasserstein-1 and Jensen-Shannon over 256 bins) compare DIR with
+            real images; FID too when both sets have more images than feature dimensions (else it is
+            null, with fid_note saying why).
             Writes DIR/metrics.json (or --json) and prints a table.
             """)
 

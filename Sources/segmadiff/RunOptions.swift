@@ -135,6 +135,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("keep_checkpoints"), help: "Committed checkpoints kept in OUTPUT/checkpoints/, the newest (which OUTPUT/latest names) included.")
     var keepCheckpoints = 1
 
+    @Option(name: .customLong("val_every_epochs"), help: "Every K epochs (and after the last), the loss on the val split with fixed noise and timesteps, logged as val_loss; OUTPUT/best keeps the checkpoint where it was lowest. 0: off.")
+    var valEveryEpochs = 0
+
     @Option(name: .customLong("mixed_precision"), help: "no or bf16 (autocast).")
     var mixedPrecision: MixedPrecision = .no
 
@@ -181,6 +184,7 @@ struct RunOptions: ParsableArguments {
                               ("--eval_sample_size", evalSampleSize)] where value < 1 {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
+        guard valEveryEpochs >= 0 else { throw ValidationError("--val_every_epochs must be 0 (off) or more (got \(valEveryEpochs))") }
         guard (0..<1).contains(emaDecay) else { throw ValidationError("--ema_decay must be in [0, 1) (got \(emaDecay))") }
         if let steps = numInferenceSteps, !(1...1000).contains(steps) {
             throw ValidationError("--num_inference_steps must be in 1...1000 (got \(steps))")

@@ -11,13 +11,14 @@ struct TrainSegmenterCommand: ParsableCommand {
         abstract: "Train the segmentation network that `segmadiff metrics` uses, on the real train split.",
         discussion: """
             Writes OUT/segmenter/ (segmenter.safetensors and segmenter.json), keeping the weights of the
-            epoch with the best Dice on the val split. Use the data and flags the diffusion model was
-            trained with, for example:
+            epoch with the best Dice on the val split, and reports their Dice on the test split (IMG/test,
+            when present): the val split chose the epoch, so only test Dice measures accuracy. Use the
+            data and flags the diffusion model was trained with, for example:
               segmadiff train-segmenter --img_dir data/img --seg_dir data/mask \\
                 --num_segmentation_classes 4 --img_size 64 --output_dir run
             """)
 
-    @Option(name: .customLong("img_dir"), help: "Image folder with train/ and val/.")
+    @Option(name: .customLong("img_dir"), help: "Image folder with train/, val/ and (for the accuracy) test/.")
     var imgDir: String
 
     @Option(name: .customLong("seg_dir"), help: "Mask folder with <seg type>/{train,val}/, same file names as the images.")
@@ -81,10 +82,15 @@ struct TrainSegmenterCommand: ParsableCommand {
             epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
             flips: !noFlips, intensityJitter: !noIntensityJitter, seed: seed, device: try device.resolved(), overwrite: overwrite)
         let summary = try SegmenterTrainer.train(options)
-        let perClass = summary.validationDicePerClass.enumerated()
-            .map { "\($0.offset + 1): \($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }.joined(separator: ", ")
-        let mean = summary.validationDice.map { String(format: "%.3f", $0) } ?? "n/a"
-        print("segmadiff: segmenter (\(summary.parameterCount) parameters) trained \(summary.epochs) epochs; val Dice \(mean) (\(perClass)) at epoch \(summary.bestEpoch)")
+        print("segmadiff: segmenter (\(summary.parameterCount) parameters) trained \(summary.epochs) epochs; kept epoch \(summary.bestEpoch), chosen by val Dice")
+        if summary.testCount > 0 {
+            let perClass = summary.testDicePerClass.enumerated()
+                .map { "\($0.offset + 1): \($0.element.map { String(format: "%.3f", $0) } ?? "n/a")" }.joined(separator: ", ")
+            let mean = summary.testDice.map { String(format: "%.3f", $0) } ?? "n/a"
+            print("test Dice \(mean) (\(perClass)) on \(summary.testCount) test images")
+        } else {
+            print("no test split in \(imgDir), so its accuracy is not measured (the val split chose the epoch); add \((imgDir as NSString).appendingPathComponent("test")) to measure it")
+        }
         print("saved to \(summary.folder.path); score generated images with: segmadiff metrics --segmenter \(summary.folder.path) --generated DIR --real \((imgDir as NSString).appendingPathComponent("test"))")
     }
 }

@@ -30,8 +30,13 @@ struct VolumeSlicingFlags: ParsableArguments {
     @Option(name: [.customLong("seg_type"), .customLong("seg-type")], help: "Seg type folder for the masks.")
     var segType = "all"
 
-    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: "Split unit: \(NiftiImportOptions.SplitUnit.allCases.map(\.rawValue).joined(separator: " or ")).")
-    var splitBy = "slice"
+    @Option(name: [.customLong("split_by"), .customLong("split-by")], help: ArgumentHelp(
+        "How slices are split: \(SplitRule.allCases.map(\.rawValue).joined(separator: ", ")), as in import-nifti.",
+        discussion: "auto: by volume when there is a volume for each split, else by slab. volume: each volume whole in one split. slab: each volume cut into contiguous slabs with --gap unused slices between splits. slice: one by one (neighbouring slices leak between splits)."))
+    var splitBy = "auto"
+
+    @Option(help: "Unused slices between slabs of different splits (slab split).")
+    var gap = SplitRule.defaultGap
 
     @Option(help: "Train, val and test fractions.")
     var split = "0.8,0.1,0.1"
@@ -64,10 +69,14 @@ struct VolumeSlicingFlags: ParsableArguments {
         options.bitDepth = bitDepth
         options.labelGrouping = try labelMap.map(LabelGrouping.parse)
         options.segType = segType
-        guard let unit = NiftiImportOptions.SplitUnit(rawValue: splitBy) else {
-            throw ValidationError("--split_by \(splitBy) is not \(NiftiImportOptions.SplitUnit.allCases.map(\.rawValue).joined(separator: " or "))")
+        guard let rule = SplitRule(rawValue: splitBy.lowercased()) else {
+            throw ValidationError("--split_by \(splitBy) is not \(SplitRule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        options.splitUnit = unit
+        options.splitRule = rule
+        guard (0...100_000).contains(gap) else {
+            throw ValidationError("--gap \(gap) is outside 0...100000; give the number of unused slices between slabs of different splits (default \(SplitRule.defaultGap))")
+        }
+        options.splitGap = gap
         let fractions = split.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard fractions.count == 3, let train = fractions[0], let val = fractions[1], let test = fractions[2],
               [train, val, test].allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1e6 }) else {

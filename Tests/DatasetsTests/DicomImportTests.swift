@@ -53,7 +53,7 @@ struct DicomImportTests {
         let record = try String(contentsOfFile: DicomImporter.recordPath(output: folder.path + "/slices"), encoding: .utf8)
         let rows = record.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows[0] == ["name", "split", "series_uid", "series_folder", "axis", "index", "sop_instance_uid", "file", "position_mm"])
-        let z2 = try #require(rows.first { $0[0] == "patient01_z2" })
+        let z2 = try #require(rows.first { $0[0] == "patient01_z2.png" })
         #expect(z2[2] == uid)
         #expect(z2[5] == "2")
         #expect(z2[7] == series + "/slice0003.dcm")
@@ -114,7 +114,7 @@ struct DicomImportTests {
         #expect(mask.selected(dim: 1, index: 0).to(.int64).sum().item == 0)
         #expect(mask.selected(dim: 1, index: 1).reshaped([-1]).scalars(as: UInt8.self) == [0, 0, 2, 2, 2, 1, 1, 1, 0, 0])
         let record = try String(contentsOfFile: DicomImporter.recordPath(output: folder.path + "/slices"), encoding: .utf8)
-        let row = try #require(record.split(separator: "\n").first { $0.hasPrefix("patient01_x04,") })
+        let row = try #require(record.split(separator: "\n").first { $0.hasPrefix("patient01_x04.png,") })
         #expect(row.split(separator: ",", omittingEmptySubsequences: false).suffix(5) == ["x", "4", "", "", ""])
     }
 

@@ -29,7 +29,8 @@ public struct DicomImportOptions: Sendable {
 }
 
 /// Cuts DICOM series with NIfTI labels into segmadiff's 2-D layout, exactly as import-nifti cuts
-/// NIfTI pairs, and records where every slice came from in `OUTPUT/dicom_slices.csv`.
+/// NIfTI pairs (OUTPUT/slices.csv names each slice's series), and records the DICOM source of every
+/// slice (file, SOPInstanceUID, position) in `OUTPUT/dicom_slices.csv`.
 public enum DicomImporter {
     /// Where the import records each slice's source: `OUTPUT/dicom_slices.csv`.
     public static func recordPath(output: String) -> String { FolderListing.join(output, "dicom_slices.csv") }
@@ -46,16 +47,18 @@ public enum DicomImporter {
         return summary
     }
 
-    /// One row per written slice: its name and split, the series and folder it came from, its
-    /// index along the cut axis, and for axial cuts (--axis z) the file, SOPInstanceUID and position.
+    /// One row per slice of OUTPUT/slices.csv (gap slices too, split `unused`): its name and split,
+    /// the series and folder it came from, its index along the cut axis, and for axial cuts
+    /// (--axis z) the file, SOPInstanceUID and position.
     private static func writeRecord(_ summary: NiftiImporter.Summary, _ volumes: [DicomLabelledVolume], _ options: NiftiImportOptions) throws {
+        let layouts = Dictionary(volumes.map { ($0.source, $0.layout) }, uniquingKeysWith: { first, _ in first })
         var lines = ["name,split,series_uid,series_folder,axis,index,sop_instance_uid,file,position_mm"]
-        for slice in summary.written {
-            let layout = volumes[slice.volume].layout
-            var fields = [slice.name, slice.split.rawValue, layout.series.uid, layout.series.folder,
-                          ["x", "y", "z"][options.axis.rawValue], String(slice.index)]
+        for slice in try SliceProvenance.read(summary.provenanceFile) {
+            guard let layout = layouts[slice.volume] else { continue }
+            var fields = [slice.name, slice.role.rawValue, layout.series.uid, layout.series.folder,
+                          ["x", "y", "z"][options.axis.rawValue], String(slice.sliceIndex)]
             if options.axis == .z {
-                let header = layout.slices[slice.index]
+                let header = layout.slices[slice.sliceIndex]
                 fields += [header.sopUID, header.path, (header.position ?? []).map { String($0) }.joined(separator: " ")]
             } else {
                 fields += ["", "", ""]

@@ -6,6 +6,9 @@ public struct DicomLabelledVolume: LabelledVolume {
     public var layout: DicomSeriesLayout
     public var labelsPath: String
 
+    /// "series UID in FOLDER".
+    public var source: String { layout.series.label }
+
     /// The series' folder name, made safe for file names.
     public var name: String {
         let base = layout.series.folder.split(separator: "/").last.map(String.init) ?? "series"

@@ -9,13 +9,6 @@ public struct NiftiImportOptions: Sendable {
         var letter: String { ["x", "y", "z"][rawValue] }
     }
 
-    public enum SplitUnit: String, Sendable, CaseIterable {
-        /// Every volume's slices stay in one split (no neighbouring slices across splits).
-        case volume
-        /// Slices are assigned to splits one by one.
-        case slice
-    }
-
     /// (image, labels) volume pairs on the same voxel grid.
     public var volumes: [(image: String, labels: String)]
     public var output: String
@@ -31,7 +24,11 @@ public struct NiftiImportOptions: Sendable {
     public var labelGrouping: LabelGrouping?
     /// The seg type folder masks are written to (MASK/<segType>/<split>/).
     public var segType = "all"
-    public var splitUnit: SplitUnit = .slice
+    /// How slices are divided among the splits (`SliceSplitter`); `auto` keeps neighbouring slices
+    /// out of different splits.
+    public var splitRule: SplitRule = .auto
+    /// Unused slices between slabs of different splits (`splitRule` slab, or auto with too few volumes).
+    public var splitGap = SplitRule.defaultGap
     /// Fractions of train, val and test (normalised to sum 1).
     public var fractions: (train: Double, val: Double, test: Double) = (0.8, 0.1, 0.1)
     public var seed: UInt64 = 0

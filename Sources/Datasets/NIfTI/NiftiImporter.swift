@@ -12,16 +12,15 @@ public enum NiftiImporter {
         public var classCount: Int
         public var imageDirectory: String
         public var maskDirectory: String
-        /// Every slice written, in order: which source volume and which index along the axis.
-        public var written: [WrittenSlice] = []
-    }
-
-    public struct WrittenSlice: Sendable {
-        public var name: String
-        public var split: Split
-        /// The position of its volume in the sources given.
-        public var volume: Int
-        public var index: Int
+        /// The rule applied (`auto` resolved) and its gap.
+        public var splitRule: SplitRule
+        public var splitGap: Int
+        /// Gap slices left out so that no two splits hold neighbouring slices.
+        public var unusedSlices: Int
+        /// OUTPUT/slices.csv: every slice's source volume, index and split.
+        public var provenanceFile: String
+        /// What the split guarantees, in one line.
+        public var splitExplanation: String
     }
 
     /// One slice to write: which volume, which index, which split.
@@ -43,8 +42,20 @@ public enum NiftiImporter {
         let imageRoot = FolderListing.join(options.output, "images")
         let maskRoot = FolderListing.join(FolderListing.join(options.output, "masks"), options.segType)
         let volumes = try sources.map { try prepared($0, options) }
-        var cuts = try slicesToCut(volumes, sources, options)
-        assignSplits(&cuts, volumeCount: volumes.count, options)
+        let kept = try slicesToCut(volumes, sources, options)
+        let assignment = try SliceSplitter.assign(
+            volumes: kept.enumerated().map { (sources[$0.offset].source, $0.element.count) },
+            rule: options.splitRule, gap: options.splitGap,
+            fractions: SplitFractions(train: options.fractions.train, val: options.fractions.val, test: options.fractions.test),
+            seed: options.seed)
+        var cuts: [Cut] = [], provenance: [SliceProvenance] = []
+        for (volumeCuts, roles) in zip(kept, assignment.roles) {
+            for (cut, role) in zip(volumeCuts, roles) {
+                provenance.append(SliceProvenance(name: cut.name + ".png", role: role, volume: sources[cut.volume].source,
+                                                  sliceIndex: cut.index))
+                if let split = role.split { cuts.append(Cut(volume: cut.volume, index: cut.index, name: cut.name, split: split)) }
+            }
+        }
         let classCount = volumes.map(\.classCount).max() ?? 1
 
         let failures = parallelMap(cuts.count) { index -> Error? in
@@ -60,11 +71,14 @@ public enum NiftiImporter {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        let provenanceFile = FolderListing.join(options.output, SliceProvenance.fileName)
+        do { try AtomicFile.write(SliceProvenance.csv(provenance), to: provenanceFile) } catch { throw DataError("\(error)") }
         var counts: [Split: Int] = [:]
         for cut in cuts { counts[cut.split, default: 0] += 1 }
         return Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
-                       maskDirectory: FolderListing.join(options.output, "masks"),
-                       written: cuts.map { WrittenSlice(name: $0.name, split: $0.split, volume: $0.volume, index: $0.index) })
+                       maskDirectory: FolderListing.join(options.output, "masks"), splitRule: assignment.rule,
+                       splitGap: assignment.gap, unusedSlices: assignment.count(.unused), provenanceFile: provenanceFile,
+                       splitExplanation: assignment.explanation)
     }
 
     private static func checkOptions(_ options: NiftiImportOptions, sourceCount: Int) throws {
@@ -73,10 +87,9 @@ public enum NiftiImporter {
             throw DataError("--bit_depth \(options.bitDepth) is not 8 or 16")
         }
         let f = options.fractions
-        guard f.train >= 0, f.val >= 0, f.test >= 0, f.train + f.val + f.test > 0 else {
-            throw DataError("--split fractions \(f.train),\(f.val),\(f.test) must be 0 or more and not all 0")
-        }
-        for folder in ["images", "masks"] {
+        if let problem = SplitFractions(train: f.train, val: f.val, test: f.test).problem { throw DataError(problem) }
+        guard options.splitGap >= 0 else { throw DataError("--gap \(options.splitGap) must be 0 or more slices") }
+        for folder in ["images", "masks", SliceProvenance.fileName] {
             let path = FolderListing.join(options.output, folder)
             if FileManager.default.fileExists(atPath: path) {
                 throw DataError("\(path) already exists; choose a new --output folder so no data set is overwritten")
@@ -137,8 +150,9 @@ public enum NiftiImporter {
         return (unit * top).rounded().clamped(min: 0, max: top).to(options.bitDepth == 16 ? .uint16 : .uint8)
     }
 
-    private static func slicesToCut(_ volumes: [PreparedVolume], _ sources: [any LabelledVolume], _ options: NiftiImportOptions) throws -> [Cut] {
-        var cuts: [Cut] = []
+    /// The slices each volume keeps, in slice order (one list per volume, possibly empty).
+    private static func slicesToCut(_ volumes: [PreparedVolume], _ sources: [any LabelledVolume], _ options: NiftiImportOptions) throws -> [[Cut]] {
+        var cuts: [[Cut]] = Array(repeating: [], count: volumes.count)
         let names = uniqueNames(volumes.map(\.name))
         for (v, volume) in volumes.enumerated() {
             let dim = 2 - options.axis.rawValue  // data are [z, y, x]
@@ -150,35 +164,13 @@ public enum NiftiImporter {
             let digits = String(length - 1).count
             for index in range where !options.skipEmptySlices || labelled[index] != 0 {
                 let number = String(repeating: "0", count: Swift.max(0, digits - String(index).count)) + String(index)
-                cuts.append(Cut(volume: v, index: index, name: "\(names[v])_\(options.axis.letter)\(number)"))
+                cuts[v].append(Cut(volume: v, index: index, name: "\(names[v])_\(options.axis.letter)\(number)"))
             }
         }
-        guard !cuts.isEmpty else {
+        guard cuts.contains(where: { !$0.isEmpty }) else {
             throw DataError("\(sources[0].labelsPath): no slices to write (every slice in range has only background); check --slices, --label_map or --keep_empty")
         }
         return cuts
-    }
-
-    /// Seeded assignment of volumes or slices to train/val/test in the given fractions.
-    private static func assignSplits(_ cuts: inout [Cut], volumeCount: Int, _ options: NiftiImportOptions) {
-        let units = options.splitUnit == .volume ? volumeCount : cuts.count
-        let order = ShuffleOrder.permutation(count: units, seed: options.seed, epoch: 0)
-        let f = options.fractions, total = f.train + f.val + f.test
-        var val = Int((Double(units) * f.val / total).rounded()), test = Int((Double(units) * f.test / total).rounded())
-        // A split asked for gets at least one unit when there are enough to go round.
-        let asked = [f.train, f.val, f.test].filter { $0 > 0 }.count
-        if units >= asked {
-            if f.val > 0 { val = Swift.max(val, 1) }
-            if f.test > 0 { test = Swift.max(test, 1) }
-            if f.train > 0 && units - val - test < 1 { if val >= test { val -= 1 } else { test -= 1 } }
-        }
-        var splitOfUnit = [Split](repeating: .train, count: units)
-        for (rank, unit) in order.enumerated() {
-            splitOfUnit[unit] = rank < units - val - test ? .train : (rank < units - test ? .val : .test)
-        }
-        for i in cuts.indices {
-            cuts[i].split = splitOfUnit[options.splitUnit == .volume ? cuts[i].volume : i]
-        }
     }
 
     /// Slice `index` along `axis` as [1, rows, columns], flipped so the far end of the row axis

@@ -6,6 +6,8 @@ import Torch
 public protocol LabelledVolume {
     /// What the slices are named after (`<name>_<axis><index>`).
     var name: String { get }
+    /// The volume as OUTPUT/slices.csv and the split messages name it.
+    var source: String { get }
     /// The label volume's file, named in messages about its labels.
     var labelsPath: String { get }
     /// Reads and checks both volumes. The image is [z, y, x] of any numeric type in its own units
@@ -24,6 +26,9 @@ public struct NiftiLabelledVolume: LabelledVolume {
         imagePath = image
         labelsPath = labels
     }
+
+    /// The image file, as given.
+    public var source: String { imagePath }
 
     public var name: String {
         var name = imagePath.split(separator: "/").last.map(String.init) ?? imagePath

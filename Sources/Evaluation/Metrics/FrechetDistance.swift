@@ -10,6 +10,16 @@ import Torch
 /// That stays finite when a covariance is singular, as it is whenever there are fewer images than
 /// feature dimensions.
 public enum FrechetDistance {
+    /// Why FID would mislead for sets of these sizes, or nil when it can be reported. A covariance of
+    /// n vectors has rank at most n - 1, so with n ≤ d its d x d estimate is singular, its square root
+    /// ill-determined, and the distance carries a large bias that shrinks only as n grows: numbers
+    /// from different set sizes cannot be compared, and small differences mean nothing. KID has no
+    /// such bias.
+    public static func sampleShortfall(generated: Int, real: Int, dimension: Int) -> String? {
+        guard min(generated, real) <= dimension else { return nil }
+        return "FID needs more images than feature dimensions in each set for a full-rank covariance (\(dimension)-d features; \(generated) generated and \(real) real images); read KID, which is unbiased at any set size"
+    }
+
     public static func between(_ a: FeatureStatistics, _ b: FeatureStatistics) -> Double {
         precondition(a.dimension == b.dimension, "FrechetDistance: feature dimensions \(a.dimension) and \(b.dimension) differ")
         let n = a.dimension

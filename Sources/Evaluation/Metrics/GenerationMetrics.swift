@@ -3,8 +3,9 @@ import Torch
 import Training
 
 /// How faithfully generated images follow their masks (Dice of a segmenter's labels against the
-/// conditioning masks) and how close they are to real images (FID and KID on the segmenter's
-/// features, and intensity-histogram distances), as in the segmentation-guided-diffusion paper.
+/// conditioning masks) and how close they are to real images (KID, and FID when the sets are large
+/// enough, on the segmenter's features, and intensity-histogram distances), as in the
+/// segmentation-guided-diffusion paper.
 ///
 ///     let report = try GenerationMetrics.compute(MetricsOptions(segmenter: "run/segmenter",
 ///                                                               generated: "run/samples_many_100", real: "data/img/test"))
@@ -51,10 +52,15 @@ public enum GenerationMetrics {
                 _ = realPass.add(images, segmenter)
             }
             let a = generatedPass.features(), b = realPass.features()
-            // Means and covariances need two vectors per set; with one, there is no distribution.
+            // The kernel distance needs two vectors per set; with one, there is no distribution. FID
+            // needs a full-rank covariance, so more vectors than dimensions.
             if a.shape[0] >= 2 && b.shape[0] >= 2 {
-                report.fid = FrechetDistance.between(FeatureStatistics(a), FeatureStatistics(b))
                 report.kid = KernelDistance.between(a, b)
+            }
+            if let shortfall = FrechetDistance.sampleShortfall(generated: a.shape[0], real: b.shape[0], dimension: config.featureDimension) {
+                report.fidNote = shortfall
+            } else {
+                report.fid = FrechetDistance.between(FeatureStatistics(a), FeatureStatistics(b))
             }
             report.histogramWasserstein = IntensityHistogram.wasserstein(generatedPass.histogram, realPass.histogram)
             report.histogramJensenShannon = IntensityHistogram.jensenShannon(generatedPass.histogram, realPass.histogram)

@@ -15,9 +15,12 @@ public struct MetricsReport: Sendable {
     public var diceMeanOfImages: Double?
     public var dicePerImage: [(name: String, dice: Double?)]
     public var featureDimension: Int
-    /// Fréchet and kernel distances of the segmenter's bottleneck features, generated vs real.
-    public var fid: Double?
+    /// Kernel and Fréchet distances of the segmenter's bottleneck features, generated vs real. KID
+    /// is the headline: unbiased at any set size. FID is nil when a set has no more images than
+    /// feature dimensions (its covariance is then singular), with `fidNote` saying so.
     public var kid: Double?
+    public var fid: Double?
+    public var fidNote: String?
     /// Pixel-intensity histogram distances, generated vs real.
     public var histogramWasserstein: Double?
     public var histogramJensenShannon: Double?
@@ -41,8 +44,9 @@ public struct MetricsReport: Sendable {
                      "background_excluded": true] as [String: Any],
             "dice_per_image": perImage,
             "feature_dimension": featureDimension,
-            "fid": value(fid),
             "kid": value(kid),
+            "fid": value(fid),
+            "fid_note": fidNote.map { $0 as Any } ?? NSNull(),
             "histogram": ["bins": IntensityHistogram.binCount, "wasserstein": value(histogramWasserstein),
                           "jensen_shannon": value(histogramJensenShannon)] as [String: Any],
         ]
@@ -59,8 +63,8 @@ public struct MetricsReport: Sendable {
         }
         lines.append("  mean         \(show(diceMean))  (mean of per-image means \(show(diceMeanOfImages)))")
         if realCount != nil {
-            lines.append("  FID (segmenter features, \(featureDimension)-d)  \(show(fid))")
             lines.append("  KID (segmenter features, \(featureDimension)-d)  \(show(kid, "%.5f"))")
+            lines.append("  FID (segmenter features, \(featureDimension)-d)  " + (fidNote.map { "n/a: \($0)" } ?? show(fid)))
             lines.append("  intensity histogram  W1 \(show(histogramWasserstein, "%.5f"))  JS \(show(histogramJensenShannon, "%.5f"))")
         }
         return lines.joined(separator: "\n")

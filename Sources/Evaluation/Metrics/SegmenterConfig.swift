@@ -15,9 +15,18 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     public var widths: [Int]
     /// How the real images were scaled to [-1, 1] in training (applied to real images again in metrics).
     public var normalization: IntensityNormalization
-    /// The best val-split Dice reached in training (mean over non-background classes), if measured.
+    /// The epoch (1-based) whose weights were kept, chosen by val Dice.
+    public var bestEpoch: Int?
+    /// The val-split Dice that chose the epoch (mean over non-background classes). It selected the
+    /// weights, so it overstates their accuracy; `testDice` is the accuracy.
     public var validationDice: Double?
     public var validationDicePerClass: [Double?]?
+    /// Dice of the kept weights on the test split (mean over non-background classes, then per class
+    /// 1..K-1); nil when the data had no test split or the segmenter predates it.
+    public var testDice: Double?
+    public var testDicePerClass: [Double?]?
+    /// Images the test Dice was measured on.
+    public var testImages: Int?
     /// Whether training jittered brightness, contrast and gamma (`IntensityJitter`); nil for
     /// segmenters saved before the option existed (they were trained without).
     public var intensityJitter: Bool?
@@ -46,8 +55,12 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         case imageSize = "img_size"
         case widths
         case normalization
+        case bestEpoch = "best_epoch"
         case validationDice = "val_dice"
         case validationDicePerClass = "val_dice_per_class"
+        case testDice = "test_dice"
+        case testDicePerClass = "test_dice_per_class"
+        case testImages = "test_images"
         case intensityJitter = "intensity_jitter"
     }
 

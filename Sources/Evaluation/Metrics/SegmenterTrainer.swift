@@ -10,14 +10,24 @@ public struct SegmenterTrainingSummary: Sendable {
     public let epochs: Int
     /// The epoch (1-based) whose weights were kept: the best mean val Dice.
     public let bestEpoch: Int
+    /// The val Dice that chose `bestEpoch`. Not an accuracy: the epoch was picked to maximise it, so
+    /// it is biased upwards (report `testDice`).
     public let validationDice: Double?
     /// Classes 1..K-1.
     public let validationDicePerClass: [Double?]
+    /// Dice of the kept weights on the test split, which played no part in training or in choosing
+    /// the epoch; nil when the data have no test split.
+    public let testDice: Double?
+    /// Classes 1..K-1; empty when there is no test split.
+    public let testDicePerClass: [Double?]
+    /// Images in the test split (0: none).
+    public let testCount: Int
     public let parameterCount: Int
 }
 
 /// Trains a segmenter on the real train split (cross-entropy + soft Dice, AdamW with a cosine decay),
-/// measures Dice on the val split after each epoch, keeps the best epoch's weights and saves them.
+/// measures Dice on the val split after each epoch, keeps the best epoch's weights, and reports their
+/// accuracy on the test split, never on the val split that chose them.
 public enum SegmenterTrainer {
     public static func train(_ options: SegmenterTrainingOptions) throws -> SegmenterTrainingSummary {
         let config = SegmenterConfig(imageChannels: options.imageChannels, classes: options.classes,
@@ -31,8 +41,12 @@ public enum SegmenterTrainer {
         if !options.overwrite, FileManager.default.fileExists(atPath: folder.appendingPathComponent(Segmenter.configFile).path) {
             throw UsageError("\(folder.path) already holds a segmenter; pass --overwrite to train a new one in its place")
         }
+        // The test split is optional (a data set may keep it elsewhere), but when it is there, it is
+        // where the accuracy is measured.
+        let hasTest = FileManager.default.fileExists(atPath: (options.imageDirectory as NSString).appendingPathComponent(Split.test.rawValue))
         let data = try Dataset.open(DatasetOptions(
-            imageDirectory: options.imageDirectory, maskDirectory: options.maskDirectory, splits: [.train, .val],
+            imageDirectory: options.imageDirectory, maskDirectory: options.maskDirectory,
+            splits: hasTest ? [.train, .val, .test] : [.train, .val],
             imageChannels: options.imageChannels, segmentationClasses: options.classes, imageSize: options.imageSize,
             normalization: options.normalization))
         for split in [Split.train, .val] where data.samples(split).isEmpty {
@@ -43,13 +57,19 @@ public enum SegmenterTrainer {
         let segmenter = try Segmenter(config: config, device: options.device)
         let run = TrainingRun(options: options, segmenter: segmenter, data: data)
         let best = try run.fit()
+        let test = hasTest ? try evaluate(segmenter, data, split: .test, batchSize: options.batchSize) : nil
+        segmenter.config.bestEpoch = best.epoch
         segmenter.config.validationDice = best.dice.mean
         segmenter.config.validationDicePerClass = best.dice.perClass
+        segmenter.config.testDice = test?.mean
+        segmenter.config.testDicePerClass = test?.perClass
+        segmenter.config.testImages = test?.imageMeans.count ?? 0
         segmenter.config.intensityJitter = options.intensityJitter
         try segmenter.save(to: folder)
         return SegmenterTrainingSummary(folder: folder, epochs: options.epochs, bestEpoch: best.epoch,
                                         validationDice: best.dice.mean, validationDicePerClass: best.dice.perClass,
-                                        parameterCount: segmenter.parameterCount)
+                                        testDice: test?.mean, testDicePerClass: test?.perClass ?? [],
+                                        testCount: test?.imageMeans.count ?? 0, parameterCount: segmenter.parameterCount)
     }
 
     /// Dice of `segmenter` on every sample of `split`, in file order.

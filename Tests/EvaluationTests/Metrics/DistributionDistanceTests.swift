@@ -47,6 +47,13 @@ import Torch
         #expect(singular.isFinite && singular >= 0)
     }
 
+    @Test func frechetDistanceIsWithheldUntilBothSetsOutnumberTheDimensions() {
+        #expect(FrechetDistance.sampleShortfall(generated: 129, real: 200, dimension: 128) == nil)
+        let few = FrechetDistance.sampleShortfall(generated: 26, real: 129, dimension: 128)
+        #expect(few?.contains("128-d features; 26 generated and 129 real images") == true)
+        #expect(FrechetDistance.sampleShortfall(generated: 500, real: 128, dimension: 128) != nil)
+    }
+
     @Test func kernelDistanceMatchesTheFormulaOnATinyCase() {
         // 1-D: k(x, y) = (xy + 1)³. x = {0, 1}, y = {1, 2}.
         let x = Tensor([0.0, 1], shape: [2, 1]), y = Tensor([1.0, 2], shape: [2, 1])
@@ -89,5 +96,19 @@ import Torch
         var dimmer = IntensityHistogram()
         dimmer.add(images * 0.5)
         #expect(abs(IntensityHistogram.wasserstein(dimmer, brighter) - 0.1) < 0.01)
+    }
+}
+
+/// The mean ± spread the demo reports over seeds.
+@Suite struct SeedSpreadTests {
+    @Test func meanAndSampleStandardDeviationOverTheSeedsThatHaveAValue() {
+        let spread = SeedSpread([0.80, nil, 0.84, 0.88])
+        #expect(spread.count == 3)
+        #expect(abs(spread.mean! - 0.84) < 1e-12)
+        // Sample deviation: sqrt((0.04² + 0 + 0.04²) / 2) = 0.04.
+        #expect(abs(spread.standardDeviation! - 0.04) < 1e-12)
+        #expect(spread.formatted() == "0.840 ± 0.040 (3 seeds)")
+        #expect(SeedSpread([0.5]).standardDeviation == nil && SeedSpread([0.5]).formatted() == "0.500 (1 seed)")
+        #expect(SeedSpread([nil, nil]).formatted() == "n/a")
     }
 }

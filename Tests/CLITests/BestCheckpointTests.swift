@@ -1,0 +1,78 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `--val_every_epochs`: the validation loss is the same measurement at every evaluation, and
+/// OUTPUT/best is the checkpoint where the logged loss was lowest, loadable by the eval modes.
+@Suite(.serialized) struct BestCheckpointTests {
+    let scratch = TemporaryFolder()
+
+    init() throws { try TinyRun.writeDataset(in: scratch.url.appendingPathComponent("data")) }
+
+    func flags(_ extra: [String], epochs: Int) -> [String] {
+        ["--mode", "train", "--model_type", "ddim", "--img_size", "\(TinyRun.size)", "--img_dir", "data/img",
+         "--seg_dir", "data/mask", "--segmentation_guided", "--num_segmentation_classes", "3",
+         "--train_batch_size", "4", "--eval_batch_size", "2", "--num_epochs", "\(epochs)",
+         "--block_out_channels", "32,64", "--layers_per_block", "1", "--num_inference_steps", "2",
+         "--save_image_epochs", "100", "--save_model_epochs", "100", "--lr_warmup_steps", "1", "--threads", "1",
+         "--val_every_epochs", "1"] + extra
+    }
+
+    /// (epoch, step, val_loss) per evaluation, from logs/validation.jsonl.
+    func history(_ run: String) throws -> [(epoch: Int, step: Int, loss: Double)] {
+        let text = try String(contentsOf: scratch.url.appendingPathComponent("\(run)/logs/validation.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return (row["epoch"] as! Int, row["step"] as! Int, row["val_loss"] as! Double)
+        }
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.url.appendingPathComponent(path))) as! [String: Any]
+    }
+
+    /// Weights that do not move (a learning rate of 1e-30 changes no float32 weight) must score the same at every evaluation: the
+    /// noise and timesteps are fixed, not drawn from the training stream.
+    @Test func theValidationLossOfUnchangedWeightsIsTheSameEveryTime() throws {
+        let result = try SegMaDiffBinary.run(flags(["--output_dir", "frozen", "--learning_rate", "1e-30"], epochs: 3), in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let losses = try history("frozen").map(\.loss)
+        #expect(losses.count == 3)
+        #expect(Set(losses).count == 1, "\(losses)")
+    }
+
+    /// Over a run that is resumed half-way, best.json and the best link name the step whose logged
+    /// loss is the lowest; pruning (one checkpoint kept) leaves that folder, and the eval modes load it.
+    @Test func bestIsTheCheckpointWithTheLowestLoggedLoss() throws {
+        let first = try SegMaDiffBinary.run(flags(["--output_dir", "run", "--learning_rate", "3e-3"], epochs: 2), in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let resumed = try SegMaDiffBinary.run(flags(["--output_dir", "run", "--learning_rate", "3e-3", "--resume"], epochs: 5), in: scratch.url)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+
+        let rows = try history("run")
+        #expect(rows.map(\.epoch) == [1, 2, 3, 4, 5])
+        let lowest = rows.min { $0.loss < $1.loss }!
+        let record = try json("run/best.json")
+        #expect(record["step"] as? Int == lowest.step && record["epoch"] as? Int == lowest.epoch, "\(record) vs \(rows)")
+        #expect(record["value"] as? Double == lowest.loss)
+        let card = try json("run/best/unet/segmadiff.json")
+        #expect(card["global_step"] as? Int == lowest.step, "\(card)")
+        let latest = try json("run/unet/segmadiff.json")
+        #expect(latest["global_step"] as? Int == rows.last!.step)
+
+        let eval = try SegMaDiffBinary.run(["--mode", "eval_many", "--checkpoint_dir", "run/best", "--seg_dir", "data/mask",
+                                            "--eval_sample_size", "2", "--eval_batch_size", "2", "--num_inference_steps", "2",
+                                            "--threads", "1"], in: scratch.url)
+        #expect(eval.status == 0, "\(eval.stderr)")
+    }
+
+    @Test func aFreshStartForgetsTheOldBest() throws {
+        let first = try SegMaDiffBinary.run(flags(["--output_dir", "again"], epochs: 1), in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("again/best.json").path))
+        let plain = try SegMaDiffBinary.run(flags(["--output_dir", "again", "--overwrite", "--val_every_epochs", "0"], epochs: 1), in: scratch.url)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("again/best.json").path))
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("again/best").path))
+    }
+}
