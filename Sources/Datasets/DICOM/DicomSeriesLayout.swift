@@ -44,6 +44,9 @@ public struct DicomSeriesLayout: Sendable {
         }
         let along = Array(orientation[0..<3]), down = Array(orientation[3..<6])
         let normal = Self.cross(along, down)
+        guard abs(Self.dot(normal, normal) - 1) < 0.01 else {
+            throw DataError("\(first.path): ImageOrientationPatient \(Self.format(orientation)) is not two perpendicular unit directions; its header is corrupt (re-export the series)")
+        }
         let sorted = headers.sorted { Self.dot($0.position!, normal) < Self.dot($1.position!, normal) }
         let spacing = try Self.sliceSpacing(sorted, normal: normal, series: series)
         slices = sorted
