@@ -12,6 +12,8 @@ public enum NiftiImporter {
         public var classCount: Int
         public var imageDirectory: String
         public var maskDirectory: String
+        /// `OUTPUT/nifti_import.json`: what was done, for `sample-volume`.
+        public var recordPath: String = ""
     }
 
     /// One slice to write: which volume, which index, which split.
@@ -46,8 +48,11 @@ public enum NiftiImporter {
         if let failure = failures.compactMap({ $0 }).first { throw failure }
         var counts: [Split: Int] = [:]
         for cut in cuts { counts[cut.split, default: 0] += 1 }
-        return Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
-                       maskDirectory: FolderListing.join(options.output, "masks"))
+        var summary = Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
+                              maskDirectory: FolderListing.join(options.output, "masks"))
+        summary.recordPath = FolderListing.join(options.output, NiftiImportRecord.fileName)
+        try record(of: volumes, classCount: classCount, options).write(to: summary.recordPath)
+        return summary
     }
 
     private static func checkOptions(_ options: NiftiImportOptions) throws {
@@ -73,6 +78,18 @@ public enum NiftiImporter {
         var image: Tensor
         var labels: Tensor
         var classCount: Int
+        var source: NiftiImportRecord.Volume
+    }
+
+    private static func record(of volumes: [PreparedVolume], classCount: Int, _ options: NiftiImportOptions) -> NiftiImportRecord {
+        let intensity: NiftiImportRecord.Intensity = switch options.intensity {
+        case .none: .none
+        case .minMax: .minMax
+        case .window(let low, let high): .window(low: low, high: high)
+        }
+        return NiftiImportRecord(axis: options.axis.letter, intensity: intensity, bitDepth: options.bitDepth,
+                                 labelMap: options.labelGrouping.map { $0.ranges.map { [$0.0.lowerBound, $0.0.upperBound, $0.1] } },
+                                 classes: classCount, segType: options.segType, volumes: volumes.map(\.source))
     }
 
     private static func prepared(_ pair: (image: String, labels: String), _ options: NiftiImportOptions) throws -> PreparedVolume {
@@ -97,8 +114,11 @@ public enum NiftiImporter {
             }
             let classCount = highest + 1
             let maskType: DType = classCount <= 256 ? .uint8 : .uint16
+            let source = NiftiImportRecord.Volume(
+                image: pair.image, labels: pair.labels, orientation: image.orientation.description, dims: image.dims,
+                spacing: image.spacing.map { $0.isFinite ? $0 : 0 }, intensityRange: [image.data.min().item, image.data.max().item])
             return PreparedVolume(name: volumeName(pair.image), image: quantised(image, options),
-                                  labels: grouped.to(maskType), classCount: classCount)
+                                  labels: grouped.to(maskType), classCount: classCount, source: source)
         }
     }
 
