@@ -67,4 +67,20 @@ if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch
 fuzzer_runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a
 [ -f "$fuzzer_runtime" ] || echo "setup: warning: this Swift toolchain has no libFuzzer runtime ($fuzzer_runtime); scripts/fuzz.sh (part of make test) needs a swift.org toolchain" >&2
 
+# nibabel (with numpy) in its own venv, for scripts/check_nifti_pair.py: the sample-volume tests
+# compare the NIfTI headers segmadiff writes with nibabel's reading of them. Optional: without it
+# those comparisons are skipped, so a failed install only warns.
+PYCHECKS=$DEPS/pychecks
+NIBABEL_VERSION=5.4.2
+if [ ! -f "$PYCHECKS/.nibabel-$NIBABEL_VERSION" ]; then
+  echo "setup: installing nibabel==$NIBABEL_VERSION and numpy into $PYCHECKS"
+  rm -rf "$PYCHECKS"
+  if python3 -m venv "$PYCHECKS" && "$PYCHECKS/bin/python" -m pip install -q --disable-pip-version-check "nibabel==$NIBABEL_VERSION" numpy; then
+    touch "$PYCHECKS/.nibabel-$NIBABEL_VERSION"
+  else
+    rm -rf "$PYCHECKS"
+    echo "setup: warning: could not install nibabel into $PYCHECKS (python3-venv missing, or PyPI unreachable); the nibabel header checks will be skipped" >&2
+  fi
+fi
+
 make -s -j2 shim

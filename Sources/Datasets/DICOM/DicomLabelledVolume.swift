@@ -21,10 +21,18 @@ public struct DicomLabelledVolume: LabelledVolume {
         labelsPath = labels
     }
 
+    /// The series' grid with its rows reversed, as `load` returns the voxels.
+    public func sliceGrid() throws -> VolumeGridSummary {
+        var grid = layout.grid
+        grid.directions[1] = grid.directions[1].map { -$0 }
+        let orientation = VoxelOrientation(affine: NiftiGeometry.rasAffine(of: grid))
+        return VolumeGridSummary(orientation: orientation, dims: grid.shape, spacing: grid.spacing)
+    }
+
     /// The series in real units and its labels, both in the series' voxel order, rows reversed:
     /// the importer shows the last row at the top, and DICOM's row 0 is the top of the image.
     public func load() throws -> (image: Tensor, labels: Tensor) {
-        let labelGrid = try NiftiGeometry.read(labelsPath)
+        let labelGrid = try NiftiGeometry.voxelGrid(of: labelsPath)
         let labels = try NiftiVolume.read(labelsPath)
         switch GridAlignment.aligned(labels.data, from: labelGrid, onto: layout.grid) {
         case .success(let aligned):

@@ -21,6 +21,8 @@ public enum NiftiImporter {
         public var provenanceFile: String
         /// What the split guarantees, in one line.
         public var splitExplanation: String
+        /// `OUTPUT/nifti_import.json`: what was done, for `sample-volume`.
+        public var recordPath: String = ""
     }
 
     /// One slice to write: which volume, which index, which split.
@@ -75,10 +77,13 @@ public enum NiftiImporter {
         do { try AtomicFile.write(SliceProvenance.csv(provenance), to: provenanceFile) } catch { throw DataError("\(error)") }
         var counts: [Split: Int] = [:]
         for cut in cuts { counts[cut.split, default: 0] += 1 }
-        return Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
-                       maskDirectory: FolderListing.join(options.output, "masks"), splitRule: assignment.rule,
-                       splitGap: assignment.gap, unusedSlices: assignment.count(.unused), provenanceFile: provenanceFile,
-                       splitExplanation: assignment.explanation)
+        var summary = Summary(slices: counts, classCount: classCount, imageDirectory: imageRoot,
+                              maskDirectory: FolderListing.join(options.output, "masks"), splitRule: assignment.rule,
+                              splitGap: assignment.gap, unusedSlices: assignment.count(.unused), provenanceFile: provenanceFile,
+                              splitExplanation: assignment.explanation)
+        summary.recordPath = FolderListing.join(options.output, NiftiImportRecord.fileName)
+        try record(of: volumes, classCount: classCount, options).write(to: summary.recordPath)
+        return summary
     }
 
     private static func checkOptions(_ options: NiftiImportOptions, sourceCount: Int) throws {
@@ -103,6 +108,18 @@ public enum NiftiImporter {
         var image: Tensor
         var labels: Tensor
         var classCount: Int
+        var source: NiftiImportRecord.Volume
+    }
+
+    private static func record(of volumes: [PreparedVolume], classCount: Int, _ options: NiftiImportOptions) -> NiftiImportRecord {
+        let intensity: NiftiImportRecord.Intensity = switch options.intensity {
+        case .none: .none
+        case .minMax: .minMax
+        case .window(let low, let high): .window(low: low, high: high)
+        }
+        return NiftiImportRecord(axis: options.axis.letter, intensity: intensity, bitDepth: options.bitDepth,
+                                 labelMap: options.labelGrouping.map { $0.ranges.map { [$0.0.lowerBound, $0.0.upperBound, $0.1] } },
+                                 classes: classCount, segType: options.segType, volumes: volumes.map(\.source))
     }
 
     private static func prepared(_ source: any LabelledVolume, _ options: NiftiImportOptions) throws -> PreparedVolume {
@@ -124,8 +141,12 @@ public enum NiftiImporter {
             }
             let classCount = highest + 1
             let maskType: DType = classCount <= 256 ? .uint8 : .uint16
+            let grid = try source.sliceGrid()
+            let record = NiftiImportRecord.Volume(
+                image: source.source, labels: source.labelsPath, orientation: grid.orientation.description, dims: grid.dims,
+                spacing: grid.spacing.map { $0.isFinite ? $0 : 0 }, intensityRange: [image.min().item, image.max().item])
             return PreparedVolume(name: source.name, image: quantised(image, options),
-                                  labels: grouped.to(maskType), classCount: classCount)
+                                  labels: grouped.to(maskType), classCount: classCount, source: record)
         }
     }
 

@@ -14,6 +14,14 @@ public struct NiftiVolume: @unchecked Sendable {
     /// [z, y, x] (x varies fastest in the file, so this is its C-order view). Scaled by
     /// scl_slope/scl_inter (to float64) when the header asks for it.
     public var data: Tensor
+    /// The header's qform and sform: where the voxels lie in the scanner's space.
+    public var geometry: NiftiGeometry = .unknown
+
+    /// The voxel-to-world matrix (3 x 4, rows x, y, z) a viewer places the voxels with.
+    public var affine: [[Double]] { geometry.affine(spacing: spacing) }
+
+    /// The anatomical direction of the voxel axes (e.g. RAS).
+    public var orientation: VoxelOrientation { geometry.orientation(spacing: spacing) }
 
     public init(dims: [Int], spacing: [Double], datatype: Int, data: Tensor) {
         self.dims = dims
@@ -66,6 +74,7 @@ public struct NiftiVolume: @unchecked Sendable {
         var offset: Int
         var slope: Double
         var intercept: Double
+        var geometry: NiftiGeometry
         var voxelCount: Int { dims.reduce(1, *) }
         /// The end of the voxel data in the file.
         var end: Int { offset + voxelCount * elementSize }
@@ -113,6 +122,10 @@ public struct NiftiVolume: @unchecked Sendable {
             guard slope.isFinite, intercept.isFinite else {
                 throw NiftiFailure(reason: "scl_slope \(slope) / scl_inter \(intercept) are not finite numbers; fix the header (set scl_slope to 0 or 1 to store values unscaled)")
             }
+            func floats(_ offset: Int, _ count: Int) -> [Double] { (0..<count).map { Double(h.float32(offset + 4 * $0)) } }
+            geometry = NiftiGeometry(qformCode: Int(h.int16(252)), sformCode: Int(h.int16(254)),
+                                     quaternion: floats(256, 3), offset: floats(268, 3), qfac: Double(h.float32(76)),
+                                     sform: [floats(280, 4), floats(296, 4), floats(312, 4)], units: bytes[123])
         }
     }
 
@@ -138,7 +151,9 @@ public struct NiftiVolume: @unchecked Sendable {
         if scaled.dtype.isFloatingPoint, scaled.count > 0, scaled.isFinite().all().item == 0 {
             throw NiftiFailure(reason: "the volume holds NaN or infinite values; replace them (for example with nibabel and numpy.nan_to_num)")
         }
-        return NiftiVolume(dims: dims, spacing: header.spacing, datatype: datatype, data: scaled)
+        var volume = NiftiVolume(dims: dims, spacing: header.spacing, datatype: datatype, data: scaled)
+        volume.geometry = header.geometry
+        return volume
     }
 
     private static func checkLength(_ bytes: [UInt8], _ offset: Int, _ length: Int) throws {

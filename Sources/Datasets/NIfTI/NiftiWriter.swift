@@ -10,10 +10,22 @@ public enum NiftiWriter {
         .int8: (256, 8), .uint16: (512, 16), .int64: (1024, 64),
     ]
 
-    /// `data` is [z, y, x]; `spacing` the voxel size along x, y, z. With a `grid` (DICOM's LPS
-    /// coordinates) the header records where the volume sits, as an sform, and its spacing.
-    public static func write(_ data: Tensor, spacing: [Double] = [1, 1, 1], grid: VoxelGrid? = nil, to path: String) throws {
-        let spacing = grid?.spacing ?? spacing
+    /// `data` is [z, y, x]; `spacing` the voxel size along x, y, z.
+    public static func write(_ data: Tensor, spacing: [Double] = [1, 1, 1], to path: String) throws {
+        try write(data, spacing: spacing, geometry: .unknown, to: path)
+    }
+
+    /// `data` [z, y, x] on `grid` (DICOM's LPS coordinates): its spacing, and its placement as
+    /// sform and qform.
+    public static func write(_ data: Tensor, grid: VoxelGrid, to path: String) throws {
+        try write(data, spacing: grid.spacing, geometry: NiftiGeometry(grid: grid), to: path)
+    }
+
+    /// `data` [z, y, x] placed in the scanner's space by `geometry` (copied field for field, so a
+    /// volume written with another's geometry and spacing has its header geometry exactly);
+    /// `display`, when given, becomes cal_min/cal_max, the intensity range viewers open it with.
+    public static func write(_ data: Tensor, spacing: [Double], geometry: NiftiGeometry,
+                             display: (low: Double, high: Double)? = nil, to path: String) throws {
         let shape = data.shape
         guard shape.count == 3, let (datatype, bitpix) = codes[data.dtype] else {
             throw DataError("\(path): NIfTI output needs a [z, y, x] volume of a numeric type, not \(data)")
@@ -28,18 +40,20 @@ public enum NiftiWriter {
         for (i, dim) in dims.enumerated() { put(dim, at: 40 + 2 * i) }
         put(datatype, at: 70)
         put(bitpix, at: 72)
-        let pixdim: [Float] = [1] + spacing.prefix(3).map(Float.init) + [0, 0, 0, 0]
+        let pixdim: [Float] = [Float(geometry.qfac < 0 ? -1 : 1)] + spacing.prefix(3).map(Float.init) + [0, 0, 0, 0]
         for (i, value) in pixdim.prefix(8).enumerated() { put(value, at: 76 + 4 * i) }
         put(Float(352), at: 108)
         put(Float(1), at: 112)
-        if let grid {
-            // sform_code 1 (scanner coordinates); rows of the voxel -> RAS affine, LPS's x and y negated.
-            put(Int16(1), at: 254)
-            for row in 0..<3 {
-                let sign = row < 2 ? -1.0 : 1.0
-                for column in 0..<3 { put(Float(sign * grid.spacing[column] * grid.directions[column][row]), at: 280 + 16 * row + 4 * column) }
-                put(Float(sign * grid.origin[row]), at: 280 + 16 * row + 12)
-            }
+        header[123] = geometry.units
+        if let display {
+            put(Float(display.high), at: 124)
+            put(Float(display.low), at: 128)
+        }
+        put(Int16(clamping: geometry.qformCode), at: 252)
+        put(Int16(clamping: geometry.sformCode), at: 254)
+        for (i, value) in (geometry.quaternion + geometry.offset).prefix(6).enumerated() { put(Float(value), at: 256 + 4 * i) }
+        for (row, values) in geometry.sform.prefix(3).enumerated() {
+            for (i, value) in values.prefix(4).enumerated() { put(Float(value), at: 280 + 16 * row + 4 * i) }
         }
         header.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
         var bytes = header

@@ -15,6 +15,16 @@ public protocol LabelledVolume {
     /// [z, y, x] of the same shape, as stored. Rows (y) run as NIfTI stores them: the importer
     /// shows the far end of y at the top of each slice.
     func load() throws -> (image: Tensor, labels: Tensor)
+    /// The grid of the volume `load` returns, as the import record keeps it for `sample-volume`.
+    func sliceGrid() throws -> VolumeGridSummary
+}
+
+/// A loaded volume's voxel axes: their anatomical directions (e.g. RAS), sizes along x, y, z and
+/// spacing in mm.
+public struct VolumeGridSummary: Sendable {
+    public var orientation: VoxelOrientation
+    public var dims: [Int]
+    public var spacing: [Double]
 }
 
 /// An image and a label volume in two NIfTI files (import-nifti's --image and --labels).
@@ -42,5 +52,14 @@ public struct NiftiLabelledVolume: LabelledVolume {
             throw DataError("\(labelsPath) is \(labels.dims.map(String.init).joined(separator: "x")) voxels, but \(imagePath) is \(image.dims.map(String.init).joined(separator: "x")); labels must be on the image's grid (resample them first)")
         }
         return (image.data, labels.data)
+    }
+
+    /// The image's header: the slices are cut in its voxel order.
+    public func sliceGrid() throws -> VolumeGridSummary {
+        let header: NiftiVolume.Header
+        do { header = try NiftiVolume.Header(NiftiVolume.readWhole(imagePath, limit: 348)) } catch let failure as NiftiVolume.NiftiFailure {
+            throw DataError("\(imagePath): \(failure.reason)")
+        }
+        return VolumeGridSummary(orientation: header.geometry.orientation(spacing: header.spacing), dims: header.dims, spacing: header.spacing)
     }
 }

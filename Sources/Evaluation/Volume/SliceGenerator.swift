@@ -1,0 +1,52 @@
+import Datasets
+import Diffusion
+import Foundation
+import Torch
+import Training
+
+/// Generates the slices of a volume from their label maps, a batch at a time: each slice's labels
+/// resized to the model's side (nearest, as training resized its masks), encoded as the model's
+/// masks are, and sampled from that slice's own (or slice-correlated) noise.
+struct SliceGenerator {
+    let model: EvaluationModel
+    let choice: SamplerChoice
+    let steps: Int
+    let noise: SliceNoise
+    let device: Device
+    /// The model's image side (config.json's sample_size, else --img_size).
+    let side: Int
+    private let base: GuidedSampler
+    private let guidance: MaskGuidance?
+    private let encoder: MaskEncoder
+
+    init(model: EvaluationModel, options: EvaluationOptions, correlation: Double) throws {
+        self.model = model
+        (choice, steps, base) = try model.sampler(options)
+        noise = SliceNoise(correlation: correlation, seeds: SampleSeeds(options.seed))
+        device = options.device
+        encoder = model.maskEncoder(segTypeCount: 1)
+        side = model.imageSize > 0 ? model.imageSize : options.imageSize
+        let blank = encoder.encoded(Tensor.zeros([1, encoder.labelChannels, side, side], TensorOptions(.int64)))
+        guidance = options.guidanceScale != 0
+            ? MaskGuidance(scale: options.guidanceScale, blank: blank, detailScale: options.guidanceDetailScale,
+                           rescale: options.guidanceRescale) : nil
+        if guidance != nil, (model.card.cfgPUncond ?? 0) == 0 {
+            FileHandle.standardError.write(Data("segmadiff: note: \(model.folder.path) was not trained with --cfg_p_uncond, so its prediction for the blank mask (the other half of --guidance_scale) is learnt only from mask ablation, if at all\n".utf8))
+        }
+    }
+
+    /// `labels` [B, R, C] (int64 classes) of the slices `indices` -> images [B, 1, S, S] in [-1, 1],
+    /// float32 on the CPU.
+    func generate(_ labels: Tensor, indices: [Int]) throws -> Tensor {
+        let resized = labels.unsqueezed(1).resizedLabels(height: side, width: side)
+        let masks = encoder.encoded(encoder.combined(resized))
+        // A fresh wrapper per batch: its step-noise streams start again, so every batch's slices
+        // share the same shared part.
+        let scheduler = SliceCorrelatedScheduler(base.scheduler, noise: noise, slices: indices)
+        let sampler = GuidedSampler(scheduler: scheduler, prediction: base.prediction, denoiser: base.denoiser)
+        let start = noise.initial(indices, shape: [model.imageChannels, side, side]).to(device)
+        let result = try sampler.sample(conditioning: .fixed(masks.to(device)), imageChannels: model.imageChannels,
+                                        steps: steps, guidance: guidance, initialNoise: start, device: device)
+        return result.images.to(.float32).to(.cpu)
+    }
+}

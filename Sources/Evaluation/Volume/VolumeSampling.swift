@@ -1,0 +1,125 @@
+import Datasets
+import Foundation
+import Torch
+import Training
+
+/// `segmadiff sample-volume`: a whole image volume generated slice by slice from a label volume,
+/// written on the labels' voxel grid with their qform/sform, so it overlays them in any viewer.
+///
+/// The labels are grouped and cut as the model's training slices were (the import record), in the
+/// orientation those slices had; each labelled slice is generated at the model's size and resized
+/// back, and the stack is turned back to the labels' own voxel order before it is written.
+public enum VolumeSampling {
+    public struct Summary: Sendable {
+        public var output: String
+        public var generated: Int
+        public var leftEmpty: Int
+        public var axis: AnatomicalAxis
+        /// The label volume's voxel orientation, and the one the slices were generated in.
+        public var labelOrientation: String
+        public var sliceOrientation: String
+        public var units: String
+        public var record: String?
+        public var agreement: SliceAgreement
+        public var realAgreement: SliceAgreement?
+        public var figures: [String]
+    }
+
+    public static func run(_ options: VolumeSamplingOptions, progress: (String) -> Void = { _ in }) throws -> Summary {
+        try checkPaths(options)
+        let recordPath = options.importRecord ?? ImportRecordLocator.find(for: RunFolder(options.evaluation.checkpointDirectory))
+        let record = try recordPath.map(NiftiImportRecord.read)
+        let model = try EvaluationModel.load(options.evaluation)
+        try checkModel(model)
+        let labels = try LabelVolume.read(options.labels, grouping: options.labelGrouping ?? record?.labelGrouping,
+                                          classCount: model.classCount, model: model.folder.path)
+        let real = try options.image.map { try LabelVolume.realImage($0, matching: labels, labelPath: options.labels) }
+
+        // Slices are generated in the orientation the model's slices were cut in.
+        let labelOrientation = labels.volume.orientation
+        let sliceOrientation = record?.orientation ?? labelOrientation
+        let reorientation = Reorientation(from: labelOrientation, to: sliceOrientation)
+        let axis = options.axis ?? record.map { AnatomicalAxis(worldAxis: sliceOrientation.worldAxes[voxelAxis($0.axis)]) } ?? .axial
+        if let record, axis.worldAxis != sliceOrientation.worldAxes[voxelAxis(record.axis)] {
+            progress("segmadiff: note: the model was trained on \(AnatomicalAxis(worldAxis: sliceOrientation.worldAxes[voxelAxis(record.axis)]).rawValue) slices; \(axis.rawValue) slices are new to it")
+        }
+        let stack = SliceStack(axis: sliceOrientation.voxelAxis(alongWorld: axis.worldAxis))
+        let labelSlices = stack.slices(reorientation.forward(labels.classes))
+        let (count, rows, columns) = (labelSlices.shape[0], labelSlices.shape[1], labelSlices.shape[2])
+        let labelled = labelSlices.ne(0).any(dims: [1, 2]).to(.uint8).scalars(as: UInt8.self).map { $0 != 0 }
+        let chosen = (0..<count).filter { !options.skipEmpty || labelled[$0] }
+
+        let generator = try SliceGenerator(model: model, options: options.evaluation, correlation: options.sliceNoiseCorrelation)
+        let units = VolumeUnits(normalization: model.card.normalization, record: record, window: options.window)
+        var slices = [Tensor?](repeating: nil, count: count)
+        let batch = max(1, options.evaluation.evalBatchSize)
+        for start in stride(from: 0, to: chosen.count, by: batch) {
+            let indices = Array(chosen[start..<min(start + batch, chosen.count)])
+            let images = try generator.generate(labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), indices: indices)
+            let values = units.values(images.interpolated(height: rows, width: columns, mode: .bilinearAntialias)).squeezed(1)
+            for (row, index) in indices.enumerated() { slices[index] = values.selected(dim: 0, index: row) }
+            progress("segmadiff: \(start + indices.count)/\(chosen.count) slices generated")
+        }
+        let background = Tensor.full([rows, columns], units.background, TensorOptions(.float32))
+        let generatedSlices = Tensor.stack(slices.map { $0 ?? background })
+        let volume = reorientation.backward(stack.volume(generatedSlices))
+        try NiftiWriter.write(volume, spacing: labels.volume.spacing, geometry: labels.volume.geometry,
+                              display: units.inVolumeUnits ? units.range : nil, to: options.output)
+
+        let included = (0..<count).map { slices[$0] != nil }
+        let agreement = SliceAgreement.measure(generatedSlices, labels: labelSlices, included: included)
+        let realAgreement = real.map {
+            SliceAgreement.measure(stack.slices(reorientation.forward($0)), labels: labelSlices, included: included)
+        }
+        var figures: [String] = []
+        if let figure = options.figure {
+            let caption = "\(generator.choice.rawValue), \(generator.steps) steps, seed \(options.evaluation.seed), slice noise correlation \(options.sliceNoiseCorrelation), \(axis.rawValue) slices; model \(MaskRemovalFigure.shownPath(model.folder.path))"
+            let plot = OrthogonalViewFigure(labels: labels.classes, generated: volume, real: real, orientation: labelOrientation,
+                                            spacing: labels.volume.spacing, generatedRange: units.range, caption: caption)
+            figures = [figure + ".png", figure + ".pdf"]
+            try AtomicFile.write(try plot.png(), to: figures[0])
+            try AtomicFile.write(try plot.pdf(), to: figures[1])
+        }
+        return Summary(output: options.output, generated: chosen.count, leftEmpty: count - chosen.count, axis: axis,
+                       labelOrientation: labelOrientation.description, sliceOrientation: sliceOrientation.description,
+                       units: units.description, record: recordPath, agreement: agreement, realAgreement: realAgreement,
+                       figures: figures)
+    }
+
+    /// "x", "y", "z" -> 0, 1, 2.
+    private static func voxelAxis(_ letter: String) -> Int { ["x": 0, "y": 1, "z": 2][letter] ?? 2 }
+
+    /// Output paths that cannot work are refused before the model is loaded.
+    private static func checkPaths(_ options: VolumeSamplingOptions) throws {
+        let output = options.output.lowercased()
+        guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else {
+            throw UsageError("--output \(options.output) must end in .nii or .nii.gz")
+        }
+        let same = { (a: String, b: String) in
+            URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath() == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        }
+        for input in [options.labels] + (options.image.map { [$0] } ?? []) where same(input, options.output) {
+            throw UsageError("--output \(options.output) is the input \(input); choose another file name so the input is not overwritten")
+        }
+        for path in [options.output] + (options.figure.map { [$0] } ?? []) {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("\(path): the folder \(folder) does not exist; create it first")
+            }
+        }
+    }
+
+    private static func checkModel(_ model: EvaluationModel) throws {
+        guard model.guided else {
+            throw UsageError("sample-volume needs a segmentation-guided model, but \(model.folder.unet.path) takes no masks")
+        }
+        guard model.imageChannels == 1 else {
+            throw UsageError("\(model.folder.unet.path) makes \(model.imageChannels)-channel images; sample-volume writes one intensity per voxel (grey models only)")
+        }
+        let segTypes = model.card.segTypes.count
+        guard segTypes <= 1 || model.card.segmentationChannelMode == .single else {
+            throw UsageError("\(model.folder.unet.path) takes \(segTypes) seg types in separate channels; sample-volume takes one label volume (train with one seg type, or --segmentation_channel_mode single)")
+        }
+    }
+}
