@@ -89,7 +89,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             let mean = summary.testDice.map { String(format: "%.3f", $0) } ?? "n/a"
             print("test Dice \(mean) (\(perClass)) on \(summary.testCount) test images")
         } else {
-            print("no test split in \(imgDir), so its accuracy is not measured (the val split chose the epoch); add \((imgDir as NSString).appendingPathComponent("test")) to measure it")
+            print("no test split (\((imgDir as NSString).appendingPathComponent("test")) with masks in \((segDir as NSString).appendingPathComponent("<seg type>/test"))), so its accuracy is not measured; the val split only chose the epoch")
         }
         print("saved to \(summary.folder.path); score generated images with: segmadiff metrics --segmenter \(summary.folder.path) --generated DIR --real \((imgDir as NSString).appendingPathComponent("test"))")
     }

@@ -43,7 +43,7 @@ public enum SegmenterTrainer {
         }
         // The test split is optional (a data set may keep it elsewhere), but when it is there, it is
         // where the accuracy is measured.
-        let hasTest = FileManager.default.fileExists(atPath: (options.imageDirectory as NSString).appendingPathComponent(Split.test.rawValue))
+        let hasTest = hasTestSplit(options)
         let data = try Dataset.open(DatasetOptions(
             imageDirectory: options.imageDirectory, maskDirectory: options.maskDirectory,
             splits: hasTest ? [.train, .val, .test] : [.train, .val],
@@ -70,6 +70,21 @@ public enum SegmenterTrainer {
                                         validationDice: best.dice.mean, validationDicePerClass: best.dice.perClass,
                                         testDice: test?.mean, testDicePerClass: test?.perClass ?? [],
                                         testCount: test?.imageMeans.count ?? 0, parameterCount: segmenter.parameterCount)
+    }
+
+    /// Whether the data hold a test split to measure accuracy on: IMG/test, and MASK/<seg type>/test
+    /// for every seg type.
+    static func hasTestSplit(_ options: SegmenterTrainingOptions) -> Bool {
+        func isFolder(_ path: String) -> Bool {
+            var folder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+        }
+        let masks = options.maskDirectory as NSString
+        let segTypes = ((try? FileManager.default.contentsOfDirectory(atPath: options.maskDirectory)) ?? [])
+            .filter { !$0.hasPrefix(".") && isFolder(masks.appendingPathComponent($0)) }
+        return isFolder((options.imageDirectory as NSString).appendingPathComponent(Split.test.rawValue))
+            && !segTypes.isEmpty
+            && segTypes.allSatisfy { isFolder((masks.appendingPathComponent($0) as NSString).appendingPathComponent(Split.test.rawValue)) }
     }
 
     /// Dice of `segmenter` on every sample of `split`, in file order.

@@ -47,8 +47,9 @@ import Training
         #expect((saved["test_dice_per_class"] as? [Any])?.count == 2)
         #expect(saved["best_epoch"] as? Int == withTest.bestEpoch && saved["test_images"] as? Int == 8)
 
-        // Without a test split: the same epoch is chosen, and no accuracy is claimed.
-        try FileManager.default.moveItem(at: data.appendingPathComponent("img/test"), to: root.appendingPathComponent("held-away"))
+        // Without a test split (here: test images but no test masks): the same epoch is chosen, and
+        // no accuracy is claimed.
+        try FileManager.default.moveItem(at: data.appendingPathComponent("mask/all/test"), to: root.appendingPathComponent("held-away"))
         short.overwrite = true
         let withoutTest = try SegmenterTrainer.train(short)
         #expect(withoutTest.bestEpoch == withTest.bestEpoch && withoutTest.validationDice == withTest.validationDice)
