@@ -51,4 +51,31 @@ if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch
 fuzzer_runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a
 [ -f "$fuzzer_runtime" ] || echo "setup: warning: this Swift toolchain has no libFuzzer runtime ($fuzzer_runtime); scripts/fuzz.sh (part of make test) needs a swift.org toolchain" >&2
 
+# nnU-Net v2's own integrity check, which the test of `segmadiff synthesize --nnunet` runs on the data
+# set it writes (scripts/check_nnunet.py): nnunetv2 in a virtual environment, .deps/nnunet. nnunetv2
+# and the two packages of its authors that the check imports are installed without their declared
+# dependencies, which would pull a second torch with its CUDA libraries (several GB); torch comes
+# from the one above through a .pth file (where its CUDA libraries are missing, check_nnunet.py
+# stands in for the names nnU-Net imports from it), and the rest is what the check imports. In CI a
+# failure stops the set-up; elsewhere (offline, say) it only warns, and that one test says it was skipped.
+NNUNET_PACKAGES=("nnunetv2==2.8.1" "acvl-utils==0.2.6" "batchgenerators==0.25.5")
+NNUNET_IMPORTS=(numpy pandas scikit-image SimpleITK nibabel tifffile blosc2 typing_extensions sympy filelock networkx jinja2 fsspec)
+nnunet_env=$DEPS/nnunet
+nnunet_stamp=$nnunet_env/.ready-$(echo "${NNUNET_PACKAGES[*]} $torch_abs" | cksum | cut -d' ' -f1)
+if [ ! -f "$nnunet_stamp" ]; then
+  echo "setup: installing nnU-Net's dataset check (${NNUNET_PACKAGES[*]}) into $nnunet_env"
+  if rm -rf "$nnunet_env" && python3 -m venv "$nnunet_env" \
+     && "$nnunet_env/bin/pip" install -q --disable-pip-version-check "${NNUNET_IMPORTS[@]}" \
+     && "$nnunet_env/bin/pip" install -q --disable-pip-version-check --no-deps "${NNUNET_PACKAGES[@]}" \
+     && dirname "$torch_abs" > "$("$nnunet_env/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/segmadiff-torch.pth" \
+     && "$nnunet_env/bin/python" -c 'import sys; sys.path.insert(0, "scripts"); import check_nnunet, nnunetv2.experiment_planning.verify_dataset_integrity'; then
+    touch "$nnunet_stamp"
+  elif [ "${CI:-}" = true ]; then
+    echo "setup: error: installing nnU-Net's dataset check into $nnunet_env failed (see above)" >&2
+    exit 2
+  else
+    echo "setup: warning: installing nnU-Net's dataset check into $nnunet_env failed (see above); the nnU-Net test will be skipped" >&2
+  fi
+fi
+
 make -s -j2 shim
