@@ -4,8 +4,9 @@
 #    into .deps/python (git-ignored), unless LIBTORCH points at an existing torch package folder;
 #  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo, GDCM for DICOM) when missing, and
 #    gloo's headers (libgloo-dev), with which libtorch's Gloo process group declares itself;
-#  - pydicom with numpy and its JPEG plugins in a venv of their own, .deps/pychecks, for the DICOM
-#    tests' reference values (scripts/fixtures/dicom_expected.py); nothing segmadiff runs needs them.
+#  - the tests' reference readers, nothing segmadiff runs needs: pydicom (with numpy and its JPEG
+#    plugins) and nibabel in a venv of their own, .deps/pychecks, and nnU-Net v2's dataset check in
+#    .deps/nnunet (using the torch above).
 # Then builds the C shim (libctorch.so) against that libtorch.
 # The fuzz harnesses (scripts/fuzz.sh) need libFuzzer and ASan, which swift.org toolchains carry;
 # scripts/sanitize.sh needs gcc's libasan and libubsan, which come with g++. Nothing else is installed for them.
@@ -45,17 +46,18 @@ else
 fi
 mkdir -p "$DEPS"
 
-# The DICOM tests compare segmadiff's reading of pydicom's own test files with pydicom's. The venv
-# .deps/pychecks holds the Python packages of several tests' reference scripts, so it is created
-# when missing and added to, never replaced. The stamp names the pinned versions: changing a pin
-# installs again; an interrupted install leaves no stamp.
-PYDICOM_PACKAGES=("pydicom==3.0.2" "numpy<3" "pylibjpeg==2.1.0" "pylibjpeg-libjpeg==2.5.0" "pylibjpeg-openjpeg==2.6.0")
-pydicom_stamp=$DEPS/pychecks/.pydicom-$(echo "${PYDICOM_PACKAGES[*]}" | md5sum | cut -c1-12)
-if [ ! -f "$pydicom_stamp" ]; then
-  echo "setup: installing ${PYDICOM_PACKAGES[*]} into $DEPS/pychecks"
+# The tests' reference readers, in a venv of their own, .deps/pychecks: pydicom (with its JPEG
+# plugins) reads pydicom's own test files for the DICOM tests, nibabel reads the NIfTI headers
+# sample-volume writes (scripts/check_nifti_pair.py). The venv is created when missing and added to,
+# never replaced; the stamp names the pinned versions (changing a pin installs again; an interrupted
+# install leaves no stamp).
+PYCHECKS_PACKAGES=("pydicom==3.0.2" "numpy<3" "pylibjpeg==2.1.0" "pylibjpeg-libjpeg==2.5.0" "pylibjpeg-openjpeg==2.6.0" "nibabel==5.4.2")
+pychecks_stamp=$DEPS/pychecks/.packages-$(echo "${PYCHECKS_PACKAGES[*]}" | md5sum | cut -c1-12)
+if [ ! -f "$pychecks_stamp" ]; then
+  echo "setup: installing ${PYCHECKS_PACKAGES[*]} into $DEPS/pychecks"
   [ -x "$DEPS/pychecks/bin/python3" ] || python3 -m venv "$DEPS/pychecks"
-  "$DEPS/pychecks/bin/python3" -m pip install -q --disable-pip-version-check "${PYDICOM_PACKAGES[@]}"
-  touch "$pydicom_stamp"
+  "$DEPS/pychecks/bin/python3" -m pip install -q --disable-pip-version-check "${PYCHECKS_PACKAGES[@]}"
+  touch "$pychecks_stamp"
 fi
 
 # One place the build reads the chosen torch from (Package.swift and the Makefile); the physical path,
@@ -67,19 +69,30 @@ if [ "$(cat "$DEPS/torch-dir" 2>/dev/null)" != "$torch_abs" ]; then echo "$torch
 fuzzer_runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a
 [ -f "$fuzzer_runtime" ] || echo "setup: warning: this Swift toolchain has no libFuzzer runtime ($fuzzer_runtime); scripts/fuzz.sh (part of make test) needs a swift.org toolchain" >&2
 
-# nibabel (with numpy) in its own venv, for scripts/check_nifti_pair.py: the sample-volume tests
-# compare the NIfTI headers segmadiff writes with nibabel's reading of them. Optional: without it
-# those comparisons are skipped, so a failed install only warns.
-PYCHECKS=$DEPS/pychecks
-NIBABEL_VERSION=5.4.2
-if [ ! -f "$PYCHECKS/.nibabel-$NIBABEL_VERSION" ]; then
-  echo "setup: installing nibabel==$NIBABEL_VERSION and numpy into $PYCHECKS"
-  rm -rf "$PYCHECKS"
-  if python3 -m venv "$PYCHECKS" && "$PYCHECKS/bin/python" -m pip install -q --disable-pip-version-check "nibabel==$NIBABEL_VERSION" numpy; then
-    touch "$PYCHECKS/.nibabel-$NIBABEL_VERSION"
+# nnU-Net v2's own integrity check, which the test of `segmadiff synthesize --nnunet` runs on the data
+# set it writes (scripts/check_nnunet.py): nnunetv2 in a virtual environment, .deps/nnunet. nnunetv2
+# and the two packages of its authors that the check imports are installed without their declared
+# dependencies, which would pull a second torch with its CUDA libraries (several GB); torch comes
+# from the one above through a .pth file (where its CUDA libraries are missing, check_nnunet.py
+# stands in for the names nnU-Net imports from it), and the rest is what the check imports. In CI a
+# failure stops the set-up; elsewhere (offline, say) it only warns, and that one test says it was skipped.
+NNUNET_PACKAGES=("nnunetv2==2.8.1" "acvl-utils==0.2.6" "batchgenerators==0.25.5")
+NNUNET_IMPORTS=(numpy pandas scikit-image SimpleITK nibabel tifffile blosc2 typing_extensions sympy filelock networkx jinja2 fsspec)
+nnunet_env=$DEPS/nnunet
+nnunet_stamp=$nnunet_env/.ready-$(echo "${NNUNET_PACKAGES[*]} $torch_abs" | cksum | cut -d' ' -f1)
+if [ ! -f "$nnunet_stamp" ]; then
+  echo "setup: installing nnU-Net's dataset check (${NNUNET_PACKAGES[*]}) into $nnunet_env"
+  if rm -rf "$nnunet_env" && python3 -m venv "$nnunet_env" \
+     && "$nnunet_env/bin/pip" install -q --disable-pip-version-check "${NNUNET_IMPORTS[@]}" \
+     && "$nnunet_env/bin/pip" install -q --disable-pip-version-check --no-deps "${NNUNET_PACKAGES[@]}" \
+     && dirname "$torch_abs" > "$("$nnunet_env/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/segmadiff-torch.pth" \
+     && "$nnunet_env/bin/python" -c 'import sys; sys.path.insert(0, "scripts"); import check_nnunet, nnunetv2.experiment_planning.verify_dataset_integrity'; then
+    touch "$nnunet_stamp"
+  elif [ "${CI:-}" = true ]; then
+    echo "setup: error: installing nnU-Net's dataset check into $nnunet_env failed (see above)" >&2
+    exit 2
   else
-    rm -rf "$PYCHECKS"
-    echo "setup: warning: could not install nibabel into $PYCHECKS (python3-venv missing, or PyPI unreachable); the nibabel header checks will be skipped" >&2
+    echo "setup: warning: installing nnU-Net's dataset check into $nnunet_env failed (see above); the nnU-Net test will be skipped" >&2
   fi
 fi
 

@@ -72,6 +72,11 @@ public enum DatasetSynthesis {
             "classes": classes, "layout": "images/<split>/NAME and masks/<seg type>/<split>/NAME: train with --img_dir OUT/images --seg_dir OUT/masks",
             "seed_note": "each image's x_T comes from its own seed, its mask edits from its edit_seed; DDPM step noise from the batch's (fixed windows of batch_size samples)",
         ])
+        // Where the nnU-Net copy went, as information: it can be added or renamed on a rerun without
+        // changing a pair.
+        if let export {
+            manifest.information["nnunet"] = ["folder": export.folder.path, "channel_names": export.channelNames, "labels": export.labelNames]
+        }
         try SynthesisLayout.checkOutputFolder(layout.root)
         // One writer per output folder; taken before the first write, so that a user error leaves no
         // folder behind.

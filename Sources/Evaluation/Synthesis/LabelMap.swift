@@ -61,20 +61,30 @@ public struct LabelMap: Equatable, Sendable {
         var known = replace.map { !$0 }
         var queue: [Int] = []
         queue.reserveCapacity(labels.count)
-        for index in labels.indices where known[index] && labels[index] != excluded { queue.append(index) }
+        // Only sources beside a replaced pixel can reach one (known pixels are never walked through),
+        // so the others are left out of the queue; the result is the same.
+        for index in labels.indices where known[index] && labels[index] != excluded {
+            let x = index % width, y = index / width
+            if (x > 0 && replace[index - 1]) || (x < width - 1 && replace[index + 1])
+                || (y > 0 && replace[index - width]) || (y < height - 1 && replace[index + width]) {
+                queue.append(index)
+            }
+        }
         var head = 0
         while head < queue.count {
             let index = queue[head]
             head += 1
             let x = index % width, y = index / width
-            for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] where contains(x: nx, y: ny) {
-                let next = ny * width + nx
-                if !known[next] {
-                    known[next] = true
-                    result.labels[next] = result.labels[index]
-                    queue.append(next)
-                }
+            func reach(_ next: Int) {
+                guard !known[next] else { return }
+                known[next] = true
+                result.labels[next] = result.labels[index]
+                queue.append(next)
             }
+            if x > 0 { reach(index - 1) }
+            if x < width - 1 { reach(index + 1) }
+            if y > 0 { reach(index - width) }
+            if y < height - 1 { reach(index + width) }
         }
         for index in labels.indices where !known[index] { result.labels[index] = 0 }
         return result

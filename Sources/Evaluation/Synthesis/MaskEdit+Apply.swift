@@ -112,10 +112,11 @@ extension MaskEdit {
     /// every pixel within the radius, at the cost of the outline instead of the area.
     static func boundary(of map: LabelMap, label: Int64, outside: Bool = false) -> [(Int, Int)] {
         var points: [(Int, Int)] = []
+        // Whether (x, y) is in the image and on the other side of the outline.
+        func across(_ x: Int, _ y: Int) -> Bool { map.contains(x: x, y: y) && (map[x: x, y: y] == label) == outside }
         for y in 0..<map.height {
             for x in 0..<map.width where (map[x: x, y: y] == label) != outside {
-                let neighbours = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].filter { map.contains(x: $0.0, y: $0.1) }
-                if neighbours.contains(where: { (map[x: $0.0, y: $0.1] == label) == outside }) { points.append((x, y)) }
+                if across(x - 1, y) || across(x + 1, y) || across(x, y - 1) || across(x, y + 1) { points.append((x, y)) }
             }
         }
         return points

@@ -116,8 +116,10 @@ import Training
         #expect(json["numTraining"] as? Int == 4 && json["file_ending"] as? String == ".png")
         #expect(json["channel_names"] as? [String: String] == ["0": "image"])
         #expect(json["labels"] as? [String: Int] == ["background": 0, "class_1": 1, "class_2": 2])
+        let record = try manifest(options.sampling.output.root)
+        #expect((record["nnunet"] as? [String: Any])?["folder"] as? String == raw.path)
         // Each case is the pair of segmadiff's layout, whichever split it went to.
-        let images = try manifest(options.sampling.output.root)["images"] as! [[String: Any]]
+        let images = record["images"] as! [[String: Any]]
         for image in images {
             let stem = ((image["file"] as! String) as NSString).lastPathComponent.replacingOccurrences(of: ".png", with: "")
             let folder = options.sampling.output.root
