@@ -13,7 +13,7 @@ struct SegMaDiffCommand: ParsableCommand {
         abstract: "Segmentation-guided diffusion for medical images (SegMaDiff).",
         discussion: "Run with the Python seed's flags (segmadiff --mode train --img_dir ... --seg_dir ...; `segmadiff main --help` lists them) or a subcommand.",
         version: "segmadiff \(version)",
-        subcommands: [SeedMain.self, Train.self, Eval.self, EvalMany.self, Sample.self, Translate.self, Launch.self, ImportNifti.self, TrainSegmenterCommand.self, MetricsCommand.self, Demo.self, Version.self],
+        subcommands: [SeedMain.self, Train.self, Eval.self, EvalMany.self, Sample.self, Translate.self, Launch.self, ImportNifti.self, TrainSegmenterCommand.self, MetricsCommand.self, BenchmarkSyntheticCommand.self, Demo.self, Version.self],
         defaultSubcommand: SeedMain.self)
 
     /// Every error a user can cause ends with one line on stderr and exit status 2 (argument errors
