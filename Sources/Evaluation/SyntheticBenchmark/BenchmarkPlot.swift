@@ -6,9 +6,9 @@ import Foundation
 struct BenchmarkPlot {
     let report: BenchmarkReport
 
-    static let margin = 16.0, labelWidth = 150.0, plotWidth = 520.0, rowHeight = 30.0, titleHeight = 54.0, axisHeight = 40.0
+    static let margin = 16.0, labelWidth = 150.0, plotWidth = 520.0, valueWidth = 120.0, rowHeight = 30.0, titleHeight = 54.0, axisHeight = 40.0
 
-    var width: Double { 2 * Self.margin + Self.labelWidth + Self.plotWidth + 16 }
+    var width: Double { 2 * Self.margin + Self.labelWidth + Self.plotWidth + 16 + Self.valueWidth }
     var height: Double { 2 * Self.margin + Self.titleHeight + Double(report.arms.count) * Self.rowHeight + Self.axisHeight }
 
     /// The Dice range shown: every interval and seed value, padded, within [0, 1].
@@ -26,8 +26,11 @@ struct BenchmarkPlot {
         CairoDrawing(width: width, height: height) { context in self.draw(context) }
     }
 
+    /// The horizontal position of a Dice value; values outside the axis (an interval of few seeds
+    /// can reach past 1) are drawn at its end.
     private func x(_ dice: Double) -> Double {
         let (low, high) = range
+        let dice = min(max(dice, low), high)
         return Self.margin + Self.labelWidth + (dice - low) / max(1e-9, high - low) * Self.plotWidth
     }
 
@@ -36,7 +39,7 @@ struct BenchmarkPlot {
         cairo_set_source_rgb(c, 0, 0, 0)
         Cairo.text(c, "Test Dice per training set (mean, 95% t-interval over \(report.seeds.count) seeds, ticks: seeds)",
                    x: Self.margin, y: Self.margin + 16, size: 14, bold: true)
-        Cairo.text(c, "Real test split, epoch chosen on real val. Dashed: real_only's mean.", x: Self.margin, y: Self.margin + 36, size: 12)
+        Cairo.text(c, "Real test split, epoch chosen on real val. Dashed: real_only's mean. Green: helps, red: hurts (paired, vs real_only).", x: Self.margin, y: Self.margin + 36, size: 12)
         let top = Self.margin + Self.titleHeight
         let bottom = top + Double(report.arms.count) * Self.rowHeight
         drawAxis(c, top: top, bottom: bottom)
@@ -71,6 +74,8 @@ struct BenchmarkPlot {
                 cairo_arc(c, x(mean), y, 5, 0, 2 * Double.pi)
                 cairo_fill(c)
             }
+            cairo_set_source_rgb(c, 0, 0, 0)
+            Cairo.text(c, summary.dice.formatted(), x: Self.margin + Self.labelWidth + Self.plotWidth + 24, y: y + 4, size: 12)
         }
     }
 

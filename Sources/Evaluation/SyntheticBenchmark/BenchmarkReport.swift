@@ -54,18 +54,20 @@ public struct BenchmarkReport {
         guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline else {
             return "control not judged: run both shuffled_control and synthetic_only"
         }
-        switch controlPassed {
-        case true?:
-            return "control passed: wrongly paired masks score below correctly paired synthetic pairs (\(control.sentence.replacingOccurrences(of: "hurts by", with: "by")) Dice), so the benchmark can tell good pairs from bad"
-        default:
-            return "CONTROL FAILED: wrongly paired masks did not score measurably below correctly paired synthetic pairs (\(control.sentence)); the benchmark cannot tell good synthetic pairs from bad with these settings, so its other verdicts say little (more seeds or epochs may help)"
+        let difference = String(format: "%+.3f ± %.3f", control.difference.mean ?? 0, control.difference.halfWidth ?? 0)
+        if controlPassed == true {
+            return "control passed: synthetic images with wrong masks scored below correctly paired ones (\(difference) Dice, paired over seeds), so the benchmark can tell good pairs from bad"
         }
+        return "CONTROL FAILED: synthetic images with wrong masks did not score measurably below correctly paired ones (\(difference) Dice, paired over seeds); with these settings the benchmark cannot tell good pairs from bad, so its other verdicts say little: use more seeds or epochs"
     }
 
     /// The line shown per arm: its verdict against real_only, and against its own baseline.
     func verdictLine(_ summary: ArmSummary) -> String {
         if summary.arm == .realOnly { return "reference" }
-        if summary.arm == .shuffledControl { return controlSentence }
+        if summary.arm == .shuffledControl {
+            let vs = summary.versusBaseline.map { String(format: " (%+.3f ± %.3f vs synthetic_only)", $0.difference.mean ?? 0, $0.difference.halfWidth ?? 0) } ?? ""
+            return (controlPassed == true ? "control passed" : controlPassed == false ? "CONTROL FAILED" : "control not judged") + vs
+        }
         var parts: [String] = []
         if let real = summary.versusRealOnly { parts.append("vs real_only: \(real.sentence)") }
         if let own = summary.versusBaseline, let base = summary.arm.baseline { parts.append("vs \(base.rawValue): \(own.sentence)") }
