@@ -88,7 +88,8 @@ import Testing
             #expect(arm["verdict"] is String)
         }
         let verdicts = arms.compactMap { $0["verdict"] as? String }
-        #expect(verdicts.dropFirst().allSatisfy { $0.contains("helps by") || $0.contains("hurts by") || $0.contains("no measurable effect") || $0.contains("control") })
+        #expect(verdicts.dropFirst().dropLast().allSatisfy { $0.contains("helps by") || $0.contains("hurts by") || $0.contains("no measurable effect") }, "\(verdicts)")
+        #expect(verdicts.last!.hasPrefix("control passed (") || verdicts.last!.hasPrefix("CONTROL FAILED ("), "\(verdicts)")
         let control = try #require(json["control"] as? [String: Any])
         #expect(control["passed"] is Bool, "the report says whether the control scored worse")
         for file in ["results.md", "results.png", "results.pdf", "benchmark.json"] {
@@ -111,6 +112,7 @@ import Testing
             #expect(control.images.count == 2 * Self.realTrain)
             for (image, mask) in zip(control.images, control.masks) {
                 #expect(stem(image) != stem(mask), "\(image) kept its own mask")
+                #expect(sourceMask(of: image) != sourceMask(of: mask), "\(image) got the mask of a pair with its source mask")
                 #expect(image.contains("/syn/images/") || image.hasPrefix("syn/images/"))
             }
             #expect(Set(control.masks.map(stem)).count == control.masks.count)

@@ -44,7 +44,10 @@ public struct ArmTrainingSet: Sendable {
                 guard files.count >= 2 else {
                     throw UsageError("the shuffled control needs at least 2 synthetic pairs to swap masks between; --synthetic has \(files.count)")
                 }
-                let donor = SeededDraws.derangement(count: files.count, seed: seed)
+                // Pairs of one source mask count as one group, so no image gets a twin's mask.
+                let sources = pairs.map { $0.sourceMask ?? $0.files.name }
+                let groupOf = Dictionary(sources.enumerated().map { ($1, $0) }) { first, _ in first }
+                let donor = SeededDraws.derangement(count: files.count, seed: seed, groups: sources.map { groupOf[$0]! })
                 files = files.indices.map { i in
                     SampleFiles(name: files[i].name, image: files[i].image, masks: files[donor[i]].masks)
                 }

@@ -59,6 +59,19 @@ import Testing
         #expect(SeededDraws.derangement(count: 40, seed: 1) != SeededDraws.derangement(count: 40, seed: 2))
     }
 
+    /// Two pairs per source mask (groups 0, 0, 1, 1, ...): no image gets its own mask or its twin's.
+    @Test func derangementAvoidsPairsOfTheSameSourceMask() {
+        for count in [4, 6, 40] {
+            let groups = (0..<count).map { $0 / 2 }
+            for seed: UInt64 in 0..<20 {
+                let donors = SeededDraws.derangement(count: count, seed: seed, groups: groups)
+                #expect(donors.sorted() == Array(0..<count))
+                #expect(donors.indices.allSatisfy { groups[donors[$0]] != groups[$0] }, "count \(count) seed \(seed): \(donors)")
+                #expect(SeededDraws.derangement(count: count, seed: seed, groups: groups) == donors)
+            }
+        }
+    }
+
     @Test func armListsParseInCanonicalOrder() throws {
         #expect(try BenchmarkArm.parseList("all") == BenchmarkArm.allCases)
         #expect(try BenchmarkArm.parseList("synthetic_only, real_only") == [.realOnly, .syntheticOnly])
