@@ -15,8 +15,8 @@ struct SegMaDiffCommand: ParsableCommand {
         version: "segmadiff \(version)",
         subcommands: [
             SeedMain.self, Train.self, Eval.self, EvalMany.self, Sample.self, Translate.self, Synthesize.self,
-            SampleVolume.self, Launch.self, ImportNifti.self, ImportDicom.self, TrainSegmenterCommand.self,
-            MetricsCommand.self, Demo.self, Version.self,
+            BenchmarkSyntheticCommand.self, SampleVolume.self, Launch.self, ImportNifti.self, ImportDicom.self,
+            TrainSegmenterCommand.self, MetricsCommand.self, Demo.self, Version.self,
         ],
         defaultSubcommand: SeedMain.self)
 

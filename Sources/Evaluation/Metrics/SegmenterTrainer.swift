@@ -44,11 +44,17 @@ public enum SegmenterTrainer {
         // The test split is optional (a data set may keep it elsewhere), but when it is there, it is
         // where the accuracy is measured.
         let hasTest = hasTestSplit(options)
-        let data = try Dataset.open(DatasetOptions(
+        let dataOptions = DatasetOptions(
             imageDirectory: options.imageDirectory, maskDirectory: options.maskDirectory,
             splits: hasTest ? [.train, .val, .test] : [.train, .val],
             imageChannels: options.imageChannels, segmentationClasses: options.classes, imageSize: options.imageSize,
-            normalization: options.normalization))
+            normalization: options.normalization)
+        var layout = try DatasetLayout.discover(dataOptions)
+        if let samples = options.trainingSamples {
+            // The given pairs are validated like IMG/train's would be (labels, channels, sizes).
+            layout = DatasetLayout(segTypes: layout.segTypes, samples: layout.samples.merging([.train: samples]) { $1 })
+        }
+        let data = try Dataset.open(dataOptions, layout: layout)
         for split in [Split.train, .val] where data.samples(split).isEmpty {
             throw UsageError("the \(split.rawValue) split is empty; put images and masks in \(split.rawValue)/")
         }

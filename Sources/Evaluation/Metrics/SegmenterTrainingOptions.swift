@@ -1,3 +1,4 @@
+import Datasets
 import ModelCard
 import Torch
 
@@ -31,12 +32,17 @@ public struct SegmenterTrainingOptions: Sendable {
     public var overwrite: Bool
     /// Draw a progress bar and print a line per epoch.
     public var verbose: Bool
+    /// The pairs to train on in place of IMG/train (with masks in the data set's seg-type order):
+    /// for training sets assembled from several sources, such as real and synthetic pairs. The
+    /// epoch is still chosen on IMG/val and the accuracy measured on IMG/test. Nil: IMG/train.
+    public var trainingSamples: [SampleFiles]?
 
     public init(imageDirectory: String, maskDirectory: String, outputDirectory: String, classes: Int, imageSize: Int,
                 imageChannels: Int = 1, normalization: IntensityNormalization = .none,
                 widths: [Int] = SegmenterConfig.defaultWidths, epochs: Int = 30, batchSize: Int = 16,
                 learningRate: Double = 2e-3, diceWeight: Double = 1, flips: Bool = true, intensityJitter: Bool = true, seed: UInt64 = 0,
-                device: Device = .cpu, overwrite: Bool = false, verbose: Bool = true) {
+                device: Device = .cpu, overwrite: Bool = false, verbose: Bool = true,
+                trainingSamples: [SampleFiles]? = nil) {
         self.imageDirectory = imageDirectory
         self.maskDirectory = maskDirectory
         self.outputDirectory = outputDirectory
@@ -55,5 +61,6 @@ public struct SegmenterTrainingOptions: Sendable {
         self.device = device
         self.overwrite = overwrite
         self.verbose = verbose
+        self.trainingSamples = trainingSamples
     }
 }

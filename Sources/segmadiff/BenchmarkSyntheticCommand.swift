@@ -1,0 +1,108 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Torch
+
+/// `segmadiff benchmark-synthetic --img_dir IMG --seg_dir MASK --synthetic SYN ...`: is a synthetic
+/// data set worth training on? Trains the built-in segmenter several ways and compares test Dice.
+struct BenchmarkSyntheticCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchmark-synthetic",
+        abstract: "Measure whether synthetic image + mask pairs help a segmentation model (test Dice per training set).",
+        discussion: """
+            Trains the segmenter of train-segmenter once per arm and seed, each run with its epoch chosen
+            by Dice on the real val split and scored on the real test split:
+              real_only                      the real train split
+              mixed_0.5x, mixed_1x, mixed_2x real + synthetic pairs, 0.5, 1 and 2 times the real count
+              synthetic_only                 synthetic pairs only
+              low10_real, low25_real         10% / 25% of the real training slices (seeded draw)
+              low10_mixed, low25_mixed       the same + the synthetic pairs made from the other slices'
+                                             masks (manifest.json's source masks)
+              shuffled_control               synthetic images, each with another pair's mask
+            Reports Dice per class as mean ± 95% t-interval over seeds, and a verdict per arm from the
+            paired differences against real_only: OUT/results.json, results.md, results.png and .pdf.
+            Each run writes OUT/runs/<arm>/seed-<s>/result.json; run again to continue a stopped
+            benchmark (finished runs are skipped). See docs/synthetic-benchmark.md.
+            """)
+
+    @Option(name: .customLong("img_dir"), help: "Real images: train/, val/ (chooses the epoch) and test/ (every score).")
+    var imgDir: String
+
+    @Option(name: .customLong("seg_dir"), help: "Real masks: <seg type>/{train,val,test}/, same names as the images.")
+    var segDir: String
+
+    @Option(name: .customLong("synthetic"), help: "A `segmadiff synthesize` output folder (images/, masks/, manifest.json), made from the train masks.")
+    var synthetic: String?
+
+    @Option(name: .customLong("synthetic_low"), help: "Another synthesize folder for low10_mixed and low25_mixed (default: --synthetic).")
+    var syntheticLow: String?
+
+    @Option(name: .customLong("arms"), help: "Arms to run, comma-separated, or all.")
+    var arms = "all"
+
+    @Option(name: .customLong("seeds"), help: "Seeds per arm (--seed, --seed+1, ...); 3 or more give an interval.")
+    var seeds = 3
+
+    @Option(name: .customLong("seed"), help: "The first seed.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("output_dir"), help: "Folder for the runs and the results (new, empty, or an earlier benchmark's to continue it).")
+    var outputDir: String
+
+    @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
+    var numSegmentationClasses: Int
+
+    @Option(name: .customLong("img_size"), help: "Image side the segmenter works at.")
+    var imgSize: Int
+
+    @Option(name: .customLong("num_img_channels"))
+    var numImgChannels = 1
+
+    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none, minmax or window:LOW,HIGH.")
+    var normalization = NormalizationChoice(.none)
+
+    @Option(name: .customLong("num_epochs"), help: "Segmenter epochs per run.")
+    var numEpochs = 30
+
+    @Option(name: .customLong("train_batch_size"))
+    var trainBatchSize = 16
+
+    @Option(name: .customLong("learning_rate"), help: "Peak AdamW rate (cosine decay to 0).")
+    var learningRate = 2e-3
+
+    @Option(name: .customLong("dice_loss_weight"), help: "Weight of the soft Dice loss added to cross-entropy; 0 turns it off.")
+    var diceLossWeight = 1.0
+
+    @Option(name: .customLong("widths"), help: "Segmenter channels per level, finest first (multiples of 8).")
+    var widths = ChannelList([16, 32, 64, 128])
+
+    @Flag(name: .customLong("no_flips"), help: "Do not flip training images left-right.")
+    var noFlips = false
+
+    @Flag(name: .customLong("no_intensity_jitter"), help: "Train on exact grey levels (no random brightness, contrast and gamma).")
+    var noIntensityJitter = false
+
+    @Option(name: .customLong("device"), help: "auto, cpu or cuda.")
+    var device: DeviceChoice = .auto
+
+    @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws { try FlagChecks.check(self) }
+
+    func run() throws {
+        Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let segmenter = SegmenterTrainingOptions(
+            imageDirectory: imgDir, maskDirectory: segDir, outputDirectory: outputDir, classes: numSegmentationClasses,
+            imageSize: imgSize, imageChannels: numImgChannels, normalization: normalization.value, widths: widths.values,
+            epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
+            flips: !noFlips, intensityJitter: !noIntensityJitter, device: try device.resolved())
+        let options = SyntheticBenchmarkOptions(
+            segmenter: segmenter, synthetic: synthetic, syntheticLowData: syntheticLow, output: outputDir,
+            arms: try BenchmarkArm.parseList(arms), seeds: (0..<seeds).map { seed &+ UInt64($0) })
+        let report = try SyntheticBenchmark.run(options)
+        print("")
+        print(report.markdown)
+        print("written to \(outputDir)/results.json, results.md, results.png and results.pdf")
+    }
+}
