@@ -77,9 +77,10 @@ fuzzer_runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/cl
 # stands in for the names nnU-Net imports from it), and the rest is what the check imports. In CI a
 # failure stops the set-up; elsewhere (offline, say) it only warns, and that one test says it was skipped.
 NNUNET_PACKAGES=("nnunetv2==2.8.1" "acvl-utils==0.2.6" "batchgenerators==0.25.5")
-NNUNET_IMPORTS=(numpy pandas scikit-image SimpleITK nibabel tifffile blosc2 typing_extensions sympy filelock networkx jinja2 fsspec)
+NNUNET_IMPORTS=("numpy==2.4.6" "pandas==3.1.1" "scikit-image==0.26.0" "SimpleITK==2.5.7" "nibabel==5.4.2" "tifffile==2026.3.3"
+  "blosc2==4.15.0" "typing_extensions==4.16.0" "sympy==1.14.0" "filelock==4.3.1" "networkx==3.6.1" "jinja2==3.1.6" "fsspec==2026.9.0")
 nnunet_env=$DEPS/nnunet
-nnunet_stamp=$nnunet_env/.ready-$(echo "${NNUNET_PACKAGES[*]} $torch_abs" | cksum | cut -d' ' -f1)
+nnunet_stamp=$nnunet_env/.ready-$(echo "${NNUNET_PACKAGES[*]} ${NNUNET_IMPORTS[*]} $torch_abs" | cksum | cut -d' ' -f1)
 if [ ! -f "$nnunet_stamp" ]; then
   echo "setup: installing nnU-Net's dataset check (${NNUNET_PACKAGES[*]}) into $nnunet_env"
   if rm -rf "$nnunet_env" && python3 -m venv "$nnunet_env" \

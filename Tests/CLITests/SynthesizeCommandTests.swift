@@ -71,12 +71,19 @@ import Training
         let check = try nnunetCheck(Self.nnunetPython!, "raw/Dataset503_Tiny")
         #expect(check.status == 0, "\(check.stdout)")
         #expect(check.stdout.contains("verify_dataset_integrity Done"), "\(check.stdout)")
-        // The check is real: a data set.json that promises one case too many fails it.
+        // The check is real: a dataset.json that promises one case too many fails it, and so does
+        // one that leaves out a class the label files hold (nnU-Net reads every label PNG for that).
         let jsonURL = scratch.url.appendingPathComponent("raw/Dataset503_Tiny/dataset.json")
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: jsonURL)) as! [String: Any]
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: jsonURL)) as! [String: Any]
+        var json = original
         json["numTraining"] = 6
         try JSONSerialization.data(withJSONObject: json).write(to: jsonURL)
         #expect(try nnunetCheck(Self.nnunetPython!, "raw/Dataset503_Tiny").status != 0)
+        json = original
+        json["labels"] = ["background": 0, "class_1": 1]
+        try JSONSerialization.data(withJSONObject: json).write(to: jsonURL)
+        let missingClass = try nnunetCheck(Self.nnunetPython!, "raw/Dataset503_Tiny")
+        #expect(missingClass.status != 0 && missingClass.stdout.contains("Unexpected labels"), "\(missingClass.stdout)")
     }
 
     @Test func badFlagsAreOneLineAndWriteNothing() throws {

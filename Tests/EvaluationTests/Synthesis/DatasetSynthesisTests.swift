@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import Foundation
+import ModelCard
 import TestSupport
 import Testing
 import Torch
@@ -139,6 +140,25 @@ import Training
         #expect(files(in: occupied) == ["notes.txt"], "nothing added, not even the lock")
         let wrongClass = try options("wrong-class", count: 2, edits: ["grow:class=3"])
         #expect(throws: UsageError.self) { try DatasetSynthesis.run(wrongClass) }
+    }
+
+    @Test func npyImagesGetNPYMasksUnderTheSameNameAndNoNNUNetCopy() throws {
+        let run = scratch.url.appendingPathComponent("two-channel")
+        try saveUntrainedModel(in: run, imageChannels: 2, card: ModelCard(mdformer: nil, numSegmentationClasses: 3, numImageChannels: 2))
+        var options = try options("npy", count: 2)
+        options.sampling.checkpointDirectory = run.path
+        _ = try DatasetSynthesis.run(options)
+        let folder = options.sampling.output.root
+        #expect(files(in: folder.appendingPathComponent("images/train")) == ["case00.npy", "case01.npy"])
+        #expect(files(in: folder.appendingPathComponent("masks/all/train")) == ["case00.npy", "case01.npy"])
+        let source = try labels(model.data.appendingPathComponent("mask/all/train/case01.png"))
+        #expect(try labels(folder.appendingPathComponent("masks/all/train/case01.npy")) == source)
+        // The layout reads back as a two-channel data set.
+        _ = try Dataset.open(DatasetOptions(imageDirectory: folder.appendingPathComponent("images").path,
+                                            maskDirectory: folder.appendingPathComponent("masks").path, splits: [.train],
+                                            imageChannels: 2, segmentationClasses: 3, imageSize: TinyRun.size))
+        options.nnunetFolder = scratch.url.appendingPathComponent("raw/Dataset504_Npy").path
+        #expect(throws: UsageError.self) { try DatasetSynthesis.run(options) }
     }
 
     @Test func anyFolderOfMasksIsASource() throws {
