@@ -13,7 +13,12 @@ public enum SyntheticBenchmark {
     public static func run(_ options: SyntheticBenchmarkOptions, log: (String) -> Void = { print($0) }) throws -> BenchmarkReport {
         let output = URL(fileURLWithPath: options.output)
         let inputs = try BenchmarkInputs.open(options)
-        try BenchmarkSettings.claim(output, fingerprint: options.fingerprint)
+        // The pair counts too: a folder whose contents changed under the same path is another experiment.
+        var settings = options.fingerprint
+        settings["real_train_pairs"] = "\(inputs.realTrain.count)"
+        settings["synthetic_pairs"] = "\(inputs.synthetic?.pairs.count ?? 0)"
+        settings["synthetic_low_pairs"] = "\(inputs.lowData?.pairs.count ?? 0)"
+        try BenchmarkSettings.claim(output, fingerprint: settings)
         for line in inputs.summaryLines { log(line) }
 
         let plan = options.arms.flatMap { arm in options.seeds.map { (arm, $0) } }
@@ -40,7 +45,7 @@ public enum SyntheticBenchmark {
         if skipped > 0 { log("\(skipped) of \(plan.count) runs were finished before and skipped") }
 
         let report = BenchmarkReport(results: results, arms: options.arms, seeds: options.seeds, classes: options.segmenter.classes,
-                                     inputs: inputs, settings: options.fingerprint)
+                                     inputs: inputs, settings: settings)
         try report.write(to: output)
         return report
     }
