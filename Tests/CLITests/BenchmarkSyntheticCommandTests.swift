@@ -185,6 +185,18 @@ import Testing
         #expect(mixed.images.filter { !$0.contains("data/img/train") }.allSatisfy { $0.contains("/syn/images") })
     }
 
+    /// A benchmark begun with the real arms alone may take the synthetic folder later; the finished
+    /// real runs are kept.
+    @Test func realArmsCanBeContinuedWithSyntheticOnes() throws {
+        var realOnly = arguments("grow", arms: "real_only", epochs: 1, seeds: 1)
+        let at = try #require(realOnly.firstIndex(of: "--synthetic"))
+        realOnly.removeSubrange(at...(at + 1))
+        let first = try SegMaDiffBinary.run(realOnly, in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let more = try SegMaDiffBinary.run(arguments("grow", arms: "real_only,synthetic_only", epochs: 1, seeds: 1), in: scratch.url)
+        #expect(more.status == 0 && more.stdout.contains("1 of 2 runs were finished before and skipped"), "\(more.stdout) \(more.stderr)")
+    }
+
     @Test func synthesisFromHeldOutMasksIsRefused() throws {
         let manifest = scratch.url.appendingPathComponent("syn/manifest.json")
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as? [String: Any])

@@ -67,27 +67,3 @@ public enum SyntheticBenchmark {
                             trainingPairs: set.samples.map { .init(image: $0.image ?? "", masks: $0.masks) })
     }
 }
-
-/// OUT/benchmark.json: the settings OUT's runs were made with.
-enum BenchmarkSettings {
-    static let fileName = "benchmark.json"
-
-    static func claim(_ output: URL, fingerprint: [String: String]) throws {
-        let url = output.appendingPathComponent(fileName)
-        if FileManager.default.fileExists(atPath: url.path) {
-            guard let saved = try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: String] else {
-                throw UsageError("\(url.path) cannot be read; give --output_dir a new folder, or delete it to start again")
-            }
-            for key in fingerprint.keys.sorted() where saved[key] != fingerprint[key] {
-                throw UsageError("\(output.path) holds runs made with \(key) \(saved[key] ?? "unset"), not \(fingerprint[key]!); give --output_dir a new folder to compare them, or delete it to start again")
-            }
-            return
-        }
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).filter { !$0.hasPrefix(".") }
-        guard entries.isEmpty else {
-            throw UsageError("--output_dir \(output.path) already holds other files (\(entries.sorted().prefix(3).joined(separator: ", "))); give a new or empty folder")
-        }
-        try OutputFolder.create(output)
-        try writeJSON(fingerprint, to: url)
-    }
-}
