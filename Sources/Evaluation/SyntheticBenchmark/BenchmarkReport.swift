@@ -28,15 +28,15 @@ public struct BenchmarkReport {
         self.classes = classes
         self.inputs = inputs
         self.settings = settings
-        func byseed(_ arm: BenchmarkArm) -> [UInt64: Double] {
+        func bySeed(_ arm: BenchmarkArm) -> [UInt64: Double] {
             Dictionary(results.filter { $0.arm == arm }.compactMap { r in r.testDice.map { (r.seed, $0) } }) { a, _ in a }
         }
         let ran = Set(results.map(\.arm))
         self.arms = arms.map { arm in
             let runs = results.filter { $0.arm == arm }.sorted { $0.seed < $1.seed }
             let perClass = (0..<(classes - 1)).map { k in TInterval(runs.map { $0.testDicePerClass.indices.contains(k) ? $0.testDicePerClass[k] : nil }) }
-            let real = arm != .realOnly && ran.contains(.realOnly) ? BenchmarkVerdict(arm: byseed(arm), baseline: byseed(.realOnly)) : nil
-            let own = arm.baseline.flatMap { base in base != .realOnly && ran.contains(base) ? BenchmarkVerdict(arm: byseed(arm), baseline: byseed(base)) : nil }
+            let real = arm != .realOnly && ran.contains(.realOnly) ? BenchmarkVerdict(arm: bySeed(arm), baseline: bySeed(.realOnly)) : nil
+            let own = arm.baseline.flatMap { base in base != .realOnly && ran.contains(base) ? BenchmarkVerdict(arm: bySeed(arm), baseline: bySeed(base)) : nil }
             return ArmSummary(arm: arm, runs: runs, dice: TInterval(runs.map(\.testDice)), perClass: perClass,
                               versusRealOnly: real, versusBaseline: own)
         }
@@ -46,7 +46,8 @@ public struct BenchmarkReport {
     /// pairs, with an interval of the paired difference below 0; else the benchmark cannot tell good
     /// pairs from bad ones and its other verdicts mean little.
     public var controlPassed: Bool? {
-        guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline else { return nil }
+        guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline,
+              control.effect != .undetermined else { return nil }
         return control.effect == .hurts
     }
 
@@ -54,6 +55,7 @@ public struct BenchmarkReport {
         guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline else {
             return "control not judged: run both shuffled_control and synthetic_only"
         }
+        guard controlPassed != nil else { return "control not judged: \(control.sentence)" }
         let difference = String(format: "%+.3f ± %.3f", control.difference.mean ?? 0, control.difference.halfWidth ?? 0)
         if controlPassed == true {
             return "control passed: synthetic images with wrong masks scored below correctly paired ones (\(difference) Dice, paired over seeds), so the benchmark can tell good pairs from bad"
@@ -65,7 +67,11 @@ public struct BenchmarkReport {
     func verdictLine(_ summary: ArmSummary) -> String {
         if summary.arm == .realOnly { return "reference" }
         if summary.arm == .shuffledControl {
-            let vs = summary.versusBaseline.map { String(format: " (%+.3f ± %.3f vs synthetic_only)", $0.difference.mean ?? 0, $0.difference.halfWidth ?? 0) } ?? ""
+            let vs = summary.versusBaseline.map { verdict in
+                let mean = verdict.difference.mean ?? 0
+                return verdict.difference.halfWidth.map { String(format: " (%+.3f ± %.3f vs synthetic_only)", mean, $0) }
+                    ?? String(format: " (%+.3f vs synthetic_only, one seed)", mean)
+            } ?? ""
             return (controlPassed == true ? "control passed" : controlPassed == false ? "CONTROL FAILED" : "control not judged") + vs
         }
         var parts: [String] = []
