@@ -10,19 +10,19 @@ struct BenchmarkSyntheticCommand: ParsableCommand {
         commandName: "benchmark-synthetic",
         abstract: "Measure whether synthetic image + mask pairs help a segmentation model (test Dice per training set).",
         discussion: """
-            Trains the segmenter of train-segmenter once per arm and seed, each run with its epoch chosen
-            by Dice on the real val split and scored on the real test split:
-              real_only                      the real train split
-              mixed_0.5x, mixed_1x, mixed_2x real + synthetic pairs, 0.5, 1 and 2 times the real count
-              synthetic_only                 synthetic pairs only
-              low10_real, low25_real         10% / 25% of the real training slices (seeded draw)
-              low10_mixed, low25_mixed       the same + the synthetic pairs made from the other slices'
-                                             masks (manifest.json's source masks)
-              shuffled_control               synthetic images, each with another pair's mask
-            Reports Dice per class as mean ± 95% t-interval over seeds, and a verdict per arm from the
-            paired differences against real_only: OUT/results.json, results.md, results.png and .pdf.
-            Each run writes OUT/runs/<arm>/seed-<s>/result.json; run again to continue a stopped
-            benchmark (finished runs are skipped). See docs/synthetic-benchmark.md.
+            Trains the segmenter of train-segmenter once per arm and seed, each run with its epoch \
+            chosen by Dice on the real val split and scored on the real test split. Arms:
+              real_only: the real train split
+              mixed_0.5x, mixed_1x, mixed_2x: real + 0.5, 1 or 2 synthetic per real
+              synthetic_only: synthetic pairs only
+              low10_real, low25_real: 10% / 25% of the real training pairs (seeded draw)
+              low10_mixed, low25_mixed: the same + synthetic from the other masks
+              shuffled_control: synthetic images, each with another pair's mask
+            Reports Dice per class as mean ± 95% t-interval over seeds, and a verdict per arm from \
+            the paired differences against real_only, in OUT/results.json, results.md, results.png \
+            and results.pdf. Each run writes OUT/runs/<arm>/seed-<s>/result.json; run the same \
+            command again to continue a stopped benchmark (finished runs are skipped). See \
+            docs/synthetic-benchmark.md.
             """)
 
     @Option(name: .customLong("img_dir"), help: "Real images: train/, val/ (chooses the epoch) and test/ (every score).")

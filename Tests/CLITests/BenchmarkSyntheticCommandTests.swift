@@ -15,7 +15,7 @@ import Testing
     }
 
     /// syn/images/train/syn_caseNN_K.png, syn/masks/all/train/..., syn/manifest.json.
-    func writeSynthetic(at folder: String, manifest: Bool) throws {
+    func writeSynthetic(at folder: String, manifest: Bool, copies: Int = 2) throws {
         let files = FileManager.default
         let root = scratch.url.appendingPathComponent(folder)
         for sub in ["images/train", "masks/all/train"] {
@@ -24,7 +24,7 @@ import Testing
         var entries: [[String: Any]] = []
         for index in 0..<Self.realTrain {
             let source = String(format: "case%02d.png", index)
-            for copy in 0..<2 {
+            for copy in 0..<copies {
                 let name = String(format: "syn_case%02d_%d.png", index, copy)
                 try files.copyItem(at: scratch.url.appendingPathComponent("data/img/train/\(source)"),
                                    to: root.appendingPathComponent("images/train/\(name)"))
@@ -40,10 +40,10 @@ import Testing
         }
     }
 
-    func arguments(_ output: String, arms: String = "all", epochs: Int = 2, synthetic: String = "syn") -> [String] {
+    func arguments(_ output: String, arms: String = "all", epochs: Int = 2, synthetic: String = "syn", seeds: Int = 3) -> [String] {
         ["benchmark-synthetic", "--img_dir", "data/img", "--seg_dir", "data/mask", "--synthetic", synthetic,
          "--num_segmentation_classes", "3", "--img_size", "\(TinyRun.size)", "--widths", "8,16", "--num_epochs", "\(epochs)",
-         "--train_batch_size", "8", "--seeds", "3", "--arms", arms, "--threads", "2", "--output_dir", output]
+         "--train_batch_size", "8", "--seeds", "\(seeds)", "--arms", arms, "--threads", "2", "--output_dir", output]
     }
 
     struct Run {
@@ -92,9 +92,11 @@ import Testing
         #expect(verdicts.last!.hasPrefix("control passed (") || verdicts.last!.hasPrefix("CONTROL FAILED ("), "\(verdicts)")
         let control = try #require(json["control"] as? [String: Any])
         #expect(control["passed"] is Bool, "the report says whether the control scored worse")
-        for file in ["results.md", "results.png", "results.pdf", "benchmark.json"] {
-            #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("bench/\(file)").path), "\(file)")
-        }
+        #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("bench/benchmark.json").path))
+        let png = try Data(contentsOf: scratch.url.appendingPathComponent("bench/results.png"))
+        let pdf = try Data(contentsOf: scratch.url.appendingPathComponent("bench/results.pdf"))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 5000, "a drawn PNG")
+        #expect(pdf.starts(with: Array("%PDF".utf8)))
         let markdown = try String(contentsOf: scratch.url.appendingPathComponent("bench/results.md"), encoding: .utf8)
         #expect(markdown.contains("| mixed_2x |") && markdown.contains("± "))
 
@@ -168,6 +170,31 @@ import Testing
         // The other arms work without it.
         let plain = try SegMaDiffBinary.run(arguments("out2", arms: "synthetic_only", epochs: 1, synthetic: "bare"), in: scratch.url)
         #expect(plain.status == 0, "\(plain.stderr)")
+    }
+
+    /// --synthetic_low: the low-data arms draw from that folder, the others from --synthetic.
+    @Test func lowDataArmsDrawFromSyntheticLow() throws {
+        try writeSynthetic(at: "syn-low", manifest: true, copies: 1)
+        let flags = arguments("out", arms: "mixed_1x,low10_mixed", epochs: 1, seeds: 1) + ["--synthetic_low", "syn-low"]
+        let result = try SegMaDiffBinary.run(flags, in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let low = try readRun("out", "low10_mixed", seed: 0)
+        let synthetic = low.images.filter { !$0.contains("data/img/train") }
+        #expect(synthetic.count == Self.realTrain - 2 && synthetic.allSatisfy { $0.contains("syn-low/images") }, "\(synthetic)")
+        let mixed = try readRun("out", "mixed_1x", seed: 0)
+        #expect(mixed.images.filter { !$0.contains("data/img/train") }.allSatisfy { $0.contains("/syn/images") })
+    }
+
+    /// A benchmark begun with the real arms alone may take the synthetic folder later; the finished
+    /// real runs are kept.
+    @Test func realArmsCanBeContinuedWithSyntheticOnes() throws {
+        var realOnly = arguments("grow", arms: "real_only", epochs: 1, seeds: 1)
+        let at = try #require(realOnly.firstIndex(of: "--synthetic"))
+        realOnly.removeSubrange(at...(at + 1))
+        let first = try SegMaDiffBinary.run(realOnly, in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let more = try SegMaDiffBinary.run(arguments("grow", arms: "real_only,synthetic_only", epochs: 1, seeds: 1), in: scratch.url)
+        #expect(more.status == 0 && more.stdout.contains("1 of 2 runs were finished before and skipped"), "\(more.stdout) \(more.stderr)")
     }
 
     @Test func synthesisFromHeldOutMasksIsRefused() throws {

@@ -28,15 +28,15 @@ public struct BenchmarkReport {
         self.classes = classes
         self.inputs = inputs
         self.settings = settings
-        func byseed(_ arm: BenchmarkArm) -> [UInt64: Double] {
+        func bySeed(_ arm: BenchmarkArm) -> [UInt64: Double] {
             Dictionary(results.filter { $0.arm == arm }.compactMap { r in r.testDice.map { (r.seed, $0) } }) { a, _ in a }
         }
         let ran = Set(results.map(\.arm))
         self.arms = arms.map { arm in
             let runs = results.filter { $0.arm == arm }.sorted { $0.seed < $1.seed }
             let perClass = (0..<(classes - 1)).map { k in TInterval(runs.map { $0.testDicePerClass.indices.contains(k) ? $0.testDicePerClass[k] : nil }) }
-            let real = arm != .realOnly && ran.contains(.realOnly) ? BenchmarkVerdict(arm: byseed(arm), baseline: byseed(.realOnly)) : nil
-            let own = arm.baseline.flatMap { base in base != .realOnly && ran.contains(base) ? BenchmarkVerdict(arm: byseed(arm), baseline: byseed(base)) : nil }
+            let real = arm != .realOnly && ran.contains(.realOnly) ? BenchmarkVerdict(arm: bySeed(arm), baseline: bySeed(.realOnly)) : nil
+            let own = arm.baseline.flatMap { base in base != .realOnly && ran.contains(base) ? BenchmarkVerdict(arm: bySeed(arm), baseline: bySeed(base)) : nil }
             return ArmSummary(arm: arm, runs: runs, dice: TInterval(runs.map(\.testDice)), perClass: perClass,
                               versusRealOnly: real, versusBaseline: own)
         }
@@ -46,7 +46,8 @@ public struct BenchmarkReport {
     /// pairs, with an interval of the paired difference below 0; else the benchmark cannot tell good
     /// pairs from bad ones and its other verdicts mean little.
     public var controlPassed: Bool? {
-        guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline else { return nil }
+        guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline,
+              control.effect != .undetermined else { return nil }
         return control.effect == .hurts
     }
 
@@ -54,6 +55,7 @@ public struct BenchmarkReport {
         guard let control = arms.first(where: { $0.arm == .shuffledControl })?.versusBaseline else {
             return "control not judged: run both shuffled_control and synthetic_only"
         }
+        guard controlPassed != nil else { return "control not judged: \(control.sentence)" }
         let difference = String(format: "%+.3f ± %.3f", control.difference.mean ?? 0, control.difference.halfWidth ?? 0)
         if controlPassed == true {
             return "control passed: synthetic images with wrong masks scored below correctly paired ones (\(difference) Dice, paired over seeds), so the benchmark can tell good pairs from bad"
@@ -65,7 +67,11 @@ public struct BenchmarkReport {
     func verdictLine(_ summary: ArmSummary) -> String {
         if summary.arm == .realOnly { return "reference" }
         if summary.arm == .shuffledControl {
-            let vs = summary.versusBaseline.map { String(format: " (%+.3f ± %.3f vs synthetic_only)", $0.difference.mean ?? 0, $0.difference.halfWidth ?? 0) } ?? ""
+            let vs = summary.versusBaseline.map { verdict in
+                let mean = verdict.difference.mean ?? 0
+                return verdict.difference.halfWidth.map { String(format: " (%+.3f ± %.3f vs synthetic_only)", mean, $0) }
+                    ?? String(format: " (%+.3f vs synthetic_only, one seed)", mean)
+            } ?? ""
             return (controlPassed == true ? "control passed" : controlPassed == false ? "CONTROL FAILED" : "control not judged") + vs
         }
         var parts: [String] = []
@@ -80,63 +86,5 @@ public struct BenchmarkReport {
         let plot = BenchmarkPlot(report: self)
         try AtomicFile.write(try plot.png(), to: output.appendingPathComponent("results.png").path)
         try AtomicFile.write(try plot.pdf(), to: output.appendingPathComponent("results.pdf").path)
-    }
-
-    public var json: [String: Any] {
-        let armEntries: [[String: Any]] = arms.map { summary in
-            let run = summary.runs.first
-            var entry: [String: Any] = [
-                "arm": summary.arm.rawValue, "description": summary.arm.description,
-                "seeds": summary.runs.map { NSNumber(value: $0.seed) },
-                "test_dice": summary.dice.json, "test_dice_per_class": summary.perClass.map(\.json),
-                "real_pairs": run?.realPairs ?? 0, "synthetic_pairs": run?.syntheticPairs ?? 0,
-                "synthetic_available": run?.syntheticAvailable ?? 0,
-                "synthetic_pairs_per_seed": summary.runs.map(\.syntheticPairs),
-                "verdict": verdictLine(summary),
-                "mean_seconds_per_run": TInterval(summary.runs.map(\.seconds)).mean ?? NSNull(),
-            ]
-            if let note = run?.note { entry["note"] = note }
-            if let real = summary.versusRealOnly { entry["vs_real_only"] = real.json }
-            if let own = summary.versusBaseline, let base = summary.arm.baseline { entry["vs_\(base.rawValue)"] = own.json }
-            return entry
-        }
-        return [
-            "evaluated_on": "real test split (\(inputs.realTestCount) images); each run's epoch chosen by Dice on the real val split (\(inputs.realValCount) images)",
-            "interval": "95% Student-t interval over seeds; verdicts from the paired per-seed differences",
-            "seeds": seeds.map { NSNumber(value: $0) }, "classes": classes, "real_train_pairs": inputs.realTrain.count,
-            "synthetic_pairs": inputs.synthetic?.pairs.count ?? 0, "settings": settings,
-            "control": ["passed": controlPassed.map { $0 as Any } ?? NSNull(), "sentence": controlSentence],
-            "training_seconds": arms.flatMap(\.runs).reduce(0) { $0 + $1.seconds },
-            "arms": armEntries,
-        ]
-    }
-
-    public var markdown: String {
-        let classHeaders = (1..<classes).map { "class \($0)" }
-        var lines = [
-            "# Synthetic data benchmark",
-            "",
-            "Test Dice on the real test split (\(inputs.realTestCount) images; epoch chosen on real val), mean ± 95% t-interval half-width over \(seeds.count) seed\(seeds.count == 1 ? "" : "s") (\(seeds.map(String.init).joined(separator: ", "))). Real training pairs: \(inputs.realTrain.count); synthetic pairs: \(inputs.synthetic?.pairs.count ?? 0).",
-            "",
-            "| arm | trains on | real | synthetic | mean Dice | " + classHeaders.joined(separator: " | ") + " | verdict |",
-            "|---|---|---|---|---|" + classHeaders.map { _ in "---|" }.joined() + "---|",
-        ]
-        for summary in arms {
-            let run = summary.runs.first
-            let cells = [summary.arm.rawValue, summary.arm.description, "\(run?.realPairs ?? 0)", syntheticCell(summary),
-                         summary.dice.formatted()] + summary.perClass.map { $0.formatted() } + [verdictLine(summary)]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
-        }
-        lines += ["", controlSentence, ""]
-        let notes = arms.compactMap { s in s.runs.first?.note.map { "- \(s.arm.rawValue): \($0)" } }
-        if !notes.isEmpty { lines += ["Notes:"] + notes + [""] }
-        return lines.joined(separator: "\n")
-    }
-
-    /// The synthetic count, as a range when it differs between seeds (the low-data arms).
-    private func syntheticCell(_ summary: ArmSummary) -> String {
-        let counts = summary.runs.map(\.syntheticPairs)
-        guard let low = counts.min(), let high = counts.max() else { return "0" }
-        return low == high ? "\(low)" : "\(low)-\(high)"
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Whether an arm changed test Dice against a baseline arm, judged on the paired differences
-/// (arm − baseline, seed by seed: the same seed draws the same initial weights and data order,
-/// so pairing removes much of the seed-to-seed spread both share).
+/// (arm − baseline, seed by seed: the same seed draws the same initial weights, so pairing
+/// removes the part of the seed-to-seed spread that comes from them).
 public struct BenchmarkVerdict: Equatable, Sendable {
     public enum Effect: String, Sendable {
         case helps, hurts

@@ -13,7 +13,12 @@ public enum SyntheticBenchmark {
     public static func run(_ options: SyntheticBenchmarkOptions, log: (String) -> Void = { print($0) }) throws -> BenchmarkReport {
         let output = URL(fileURLWithPath: options.output)
         let inputs = try BenchmarkInputs.open(options)
-        try BenchmarkSettings.claim(output, fingerprint: options.fingerprint)
+        // The pair counts too: a folder whose contents changed under the same path is another experiment.
+        var settings = options.fingerprint
+        settings["real_train_pairs"] = "\(inputs.realTrain.count)"
+        settings["synthetic_pairs"] = "\(inputs.synthetic?.pairs.count ?? 0)"
+        settings["synthetic_low_pairs"] = "\(inputs.lowData?.pairs.count ?? 0)"
+        try BenchmarkSettings.claim(output, fingerprint: settings)
         for line in inputs.summaryLines { log(line) }
 
         let plan = options.arms.flatMap { arm in options.seeds.map { (arm, $0) } }
@@ -40,7 +45,7 @@ public enum SyntheticBenchmark {
         if skipped > 0 { log("\(skipped) of \(plan.count) runs were finished before and skipped") }
 
         let report = BenchmarkReport(results: results, arms: options.arms, seeds: options.seeds, classes: options.segmenter.classes,
-                                     inputs: inputs, settings: options.fingerprint)
+                                     inputs: inputs, settings: settings)
         try report.write(to: output)
         return report
     }
@@ -60,29 +65,5 @@ public enum SyntheticBenchmark {
                             realPairs: set.realCount, syntheticPairs: set.syntheticCount, syntheticAvailable: set.syntheticAvailable,
                             note: set.note, seconds: Date().timeIntervalSince(start),
                             trainingPairs: set.samples.map { .init(image: $0.image ?? "", masks: $0.masks) })
-    }
-}
-
-/// OUT/benchmark.json: the settings OUT's runs were made with.
-enum BenchmarkSettings {
-    static let fileName = "benchmark.json"
-
-    static func claim(_ output: URL, fingerprint: [String: String]) throws {
-        let url = output.appendingPathComponent(fileName)
-        if FileManager.default.fileExists(atPath: url.path) {
-            guard let saved = try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: String] else {
-                throw UsageError("\(url.path) cannot be read; give --output_dir a new folder, or delete it to start again")
-            }
-            for key in fingerprint.keys.sorted() where saved[key] != fingerprint[key] {
-                throw UsageError("\(output.path) holds runs made with \(key) \(saved[key] ?? "unset"), not \(fingerprint[key]!); give --output_dir a new folder to compare them, or delete it to start again")
-            }
-            return
-        }
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).filter { !$0.hasPrefix(".") }
-        guard entries.isEmpty else {
-            throw UsageError("--output_dir \(output.path) already holds other files (\(entries.sorted().prefix(3).joined(separator: ", "))); give a new or empty folder")
-        }
-        try OutputFolder.create(output)
-        try writeJSON(fingerprint, to: url)
     }
 }
