@@ -20,8 +20,6 @@ struct SampleVolume: ParsableCommand {
             --sampler ddim --num_inference_steps 50 --slice_noise_correlation 0.5 --figure synth
             """)
 
-    @OptionGroup var options: RunOptions
-
     @Option(name: .customLong("labels"), help: "Label volume (.nii or .nii.gz) to generate an image for.")
     var labels: String
 
@@ -51,6 +49,9 @@ struct SampleVolume: ParsableCommand {
 
     @Option(name: .customLong("window"), help: "The import's intensity window LOW,HIGH (write --window=-1000,1000 for a negative LOW); replaces the import record's, and the output is written in its units.")
     var window: String?
+
+    // A section of its own in --help, apart from the flags of this command.
+    @OptionGroup(title: "Model and sampling (as for segmadiff sample)") var options: RunOptions
 
     func validate() throws {
         guard options.checkpointDir != nil || options.outputDir != nil else {
