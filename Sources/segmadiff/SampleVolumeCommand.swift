@@ -38,8 +38,8 @@ struct SampleVolume: ParsableCommand {
     @Flag(name: .customLong("skip_empty"), help: "Leave slices without labels at background instead of generating them.")
     var skipEmpty = false
 
-    @Option(name: .customLong("slice_noise_correlation"), help: "rho in [0, 1]: each slice's noise is sqrt(rho) shared + sqrt(1 - rho) its own (x_T and DDPM's step noise), so neighbouring slices agree more; 0 draws every slice independently.")
-    var sliceNoiseCorrelation = 0.0
+    @Option(name: .customLong("slice_noise_correlation"), help: "rho in [0, 1]: each slice's noise is sqrt(rho) shared + sqrt(1 - rho) its own (x_T and DDPM's step noise), so neighbouring slices agree more; 0 draws every slice independently. Default 0.5: on the demo's brain it brings the neighbours' agreement two thirds of the way to the real volume's without the repeated texture of 1 (docs/sample-volume.md).")
+    var sliceNoiseCorrelation = 0.5
 
     @Option(name: .customLong("import_record"), help: "The nifti_import.json import-nifti wrote for the model's data (default: found through the run's --img_dir, or beside the run folder).")
     var importRecord: String?

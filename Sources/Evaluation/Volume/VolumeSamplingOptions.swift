@@ -37,7 +37,7 @@ public struct VolumeSamplingOptions: Sendable {
     /// Leave slices without labels at background instead of generating them.
     public var skipEmpty = false
     /// ρ of `SliceNoise`.
-    public var sliceNoiseCorrelation = 0.0
+    public var sliceNoiseCorrelation = 0.5
     /// The import record of the model's data; nil looks for it (`ImportRecordLocator`).
     public var importRecord: String?
     /// `--label_map`: replaces the record's label grouping.
