@@ -50,10 +50,10 @@ struct DemoResults {
 
     /// The table printed at the end.
     func table() -> String {
-        var lines = ["metric".padding(toLength: 46, withPad: " ", startingAt: 0) + "mean ± std over seeds \(rows.map { String($0.seed) }.joined(separator: ", "))"]
+        var lines = ["metric".padding(toLength: 48, withPad: " ", startingAt: 0) + "mean ± std over seeds \(rows.map { String($0.seed) }.joined(separator: ", "))"]
         for metric in Self.metrics {
             let spread = SeedSpread(rows.map(metric.value))
-            lines.append("  " + metric.label.padding(toLength: 44, withPad: " ", startingAt: 0) + spread.formatted(metric.format))
+            lines.append("  " + metric.label.padding(toLength: 46, withPad: " ", startingAt: 0) + spread.formatted(metric.format))
         }
         if let note = rows.compactMap(\.fidNote).first { lines.append("  FID n/a: \(note)") }
         return lines.joined(separator: "\n")
