@@ -41,6 +41,12 @@ struct SampleVolume: ParsableCommand {
     @Option(name: .customLong("slice_noise_correlation"), help: "rho in [0, 1]: each slice's noise is sqrt(rho) shared + sqrt(1 - rho) its own (x_T and DDPM's step noise), so neighbouring slices agree more; 0 draws every slice independently. Default 0.5: on the demo's brain it brings the neighbours' agreement two thirds of the way to the real volume's without the repeated texture of 1 (docs/sample-volume.md).")
     var sliceNoiseCorrelation = 0.5
 
+    @Option(name: .customLong("dicom"), help: "Also write the volume as a new DICOM series into this folder (new UIDs, ImageType DERIVED, a series description saying it is synthetic), on the labels' grid.")
+    var dicom: String?
+
+    @Option(name: .customLong("dicom_modality"), help: "The series' modality: CT or MR (default: CT when the values are in a window's units, HU, else MR); anything else writes secondary captures.")
+    var dicomModality: String?
+
     @Option(name: .customLong("import_record"), help: "The nifti_import.json import-nifti wrote for the model's data (default: found through the run's --img_dir, or beside the run folder).")
     var importRecord: String?
 
@@ -74,6 +80,8 @@ struct SampleVolume: ParsableCommand {
         request.importRecord = importRecord
         request.labelGrouping = try labelMap.map(LabelGrouping.parse)
         request.window = try parsedWindow()
+        request.dicom = dicom
+        request.dicomModality = dicomModality
         let summary = try VolumeSampling.run(request) { print($0) }
         print(Self.report(summary))
     }
@@ -103,6 +111,7 @@ struct SampleVolume: ParsableCommand {
         }
         lines.append("adjacent-slice NCC: generated \(ncc(s.agreement))")
         if let real = s.realAgreement { lines.append("adjacent-slice NCC: real      \(ncc(real))") }
+        if let dicom = s.dicom { lines.append("DICOM series: \(dicom)") }
         if !s.figures.isEmpty { lines.append("figure: \(s.figures.joined(separator: ", "))") }
         return lines.joined(separator: "\n")
     }

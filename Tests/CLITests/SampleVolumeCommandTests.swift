@@ -99,6 +99,29 @@ import Training
         }
     }
 
+    /// `--dicom`: the same volume as a DICOM series that segmadiff's reader (GDCM) puts on the
+    /// labels' grid, with the NIfTI's values up to the 16-bit storage step, marked as synthetic.
+    @Test func dicomSeriesHoldsTheVolumeOnTheLabelsGrid() throws {
+        let result = try sampleVolume("seg.nii.gz", "out_dicom.nii.gz", ["--dicom", "out_dicom_series"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("DICOM series: out_dicom_series"))
+        let series = try DicomVolume.read(folder: path("out_dicom_series"))
+        let labelsGrid = try NiftiGeometry.voxelGrid(of: path("seg.nii.gz"))
+        #expect(series.grid.shape == labelsGrid.shape)
+        for axis in 0..<3 {
+            #expect(abs(series.grid.spacing[axis] - labelsGrid.spacing[axis]) < 1e-3, "spacing \(series.grid) vs \(labelsGrid)")
+            #expect(zip(series.grid.directions[axis], labelsGrid.directions[axis]).allSatisfy { abs($0 - $1) < 1e-4 },
+                    "directions \(series.grid) vs \(labelsGrid)")
+            #expect(abs(series.grid.origin[axis] - labelsGrid.origin[axis]) < 1e-3, "origin \(series.grid) vs \(labelsGrid)")
+        }
+        let nifti = try NiftiVolume.read(path("out_dicom.nii.gz")).data.to(.float64)
+        let range = nifti.max().item - nifti.min().item
+        // Values spread over 16 bits: one storage step is range / 65535.
+        #expect((series.data - nifti).abs().max().item <= range / 65535 + 1e-6)
+        let first = try #require(series.layout.slices.first)
+        #expect(first.seriesDescription.contains("SYNTHETIC") && first.modality == "CT", "\(first)")
+    }
+
     @Test func obliqueFlippedLabelsGetTheSameAnatomyOnTheirOwnGrid() throws {
         try FileManager.default.createDirectory(atPath: path("out"), withIntermediateDirectories: true)
         let straight = try sampleVolume("seg.nii.gz", "out/ras.nii", ["--skip_empty"])

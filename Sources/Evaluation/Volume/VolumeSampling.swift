@@ -12,6 +12,8 @@ import Training
 public enum VolumeSampling {
     public struct Summary: Sendable {
         public var output: String
+        /// The DICOM series' folder, when one was written.
+        public var dicom: String?
         public var generated: Int
         public var leftEmpty: Int
         public var axis: AnatomicalAxis
@@ -27,6 +29,8 @@ public enum VolumeSampling {
 
     public static func run(_ options: VolumeSamplingOptions, progress: (String) -> Void = { _ in }) throws -> Summary {
         try checkPaths(options)
+        // A DICOM series needs the labels' place in the patient: known before any slice is made.
+        let dicomGrid = try options.dicom.map { _ in try NiftiGeometry.voxelGrid(of: options.labels) }
         let recordPath = options.importRecord ?? ImportRecordLocator.find(for: RunFolder(options.evaluation.checkpointDirectory))
         let record = try recordPath.map(NiftiImportRecord.read)
         let model = try EvaluationModel.load(options.evaluation)
@@ -65,6 +69,13 @@ public enum VolumeSampling {
         let volume = reorientation.backward(stack.volume(generatedSlices))
         try NiftiWriter.write(volume, spacing: labels.volume.spacing, geometry: labels.volume.geometry,
                               display: units.inVolumeUnits ? units.range : nil, to: options.output)
+        if let folder = options.dicom, let grid = dicomGrid {
+            // The NIfTI voxel (x, y, z) is DICOM's (column, row, slice) on the same grid, so the
+            // volume goes out as it is; new UIDs, DERIVED and a synthetic series description.
+            var settings = DicomSeriesWriter.Options()
+            settings.modality = options.dicomModality ?? (units.inVolumeUnits ? "CT" : "MR")
+            try DicomSeriesWriter.write(volume, grid: grid, to: folder, options: settings)
+        }
 
         let included = (0..<count).map { slices[$0] != nil }
         let agreement = SliceAgreement.measure(generatedSlices, labels: labelSlices, included: included)
@@ -80,7 +91,7 @@ public enum VolumeSampling {
             try AtomicFile.write(try plot.png(), to: figures[0])
             try AtomicFile.write(try plot.pdf(), to: figures[1])
         }
-        return Summary(output: options.output, generated: chosen.count, leftEmpty: count - chosen.count, axis: axis,
+        return Summary(output: options.output, dicom: options.dicom, generated: chosen.count, leftEmpty: count - chosen.count, axis: axis,
                        labelOrientation: labelOrientation.description, sliceOrientation: sliceOrientation.description,
                        units: units.description, record: recordPath, agreement: agreement, realAgreement: realAgreement,
                        figures: figures)

@@ -44,6 +44,10 @@ public struct VolumeSamplingOptions: Sendable {
     public var labelGrouping: LabelGrouping?
     /// `--window LOW,HIGH`: replaces the record's intensity map.
     public var window: (low: Double, high: Double)?
+    /// `--dicom`: also write the volume as a new DICOM series into this folder.
+    public var dicom: String?
+    /// The series' modality; nil: CT when the values are in a window's units (HU), else MR.
+    public var dicomModality: String?
 
     public init(evaluation: EvaluationOptions, labels: String, output: String) {
         self.evaluation = evaluation
