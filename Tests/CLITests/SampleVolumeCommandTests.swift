@@ -122,6 +122,24 @@ import Training
         #expect(first.seriesDescription.contains("SYNTHETIC") && first.modality == "CT", "\(first)")
     }
 
+    /// A tilted, flipped (LPS) label volume: the series' rows and columns run along the labels' x
+    /// and y, and its slices cover the same positions (a reader may list them in either order).
+    @Test func dicomSeriesOfObliqueLabelsSitsOnTheirGrid() throws {
+        let result = try sampleVolume("seg_oblique.nii.gz", "out_oblique_dicom.nii", ["--dicom", "oblique_series"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let series = try DicomVolume.read(folder: path("oblique_series")).grid
+        let labels = try NiftiGeometry.voxelGrid(of: path("seg_oblique.nii.gz"))
+        func close(_ a: [Double], _ b: [Double], _ tolerance: Double) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) < tolerance } }
+        #expect(series.shape == labels.shape)
+        #expect(close(series.directions[0], labels.directions[0], 1e-4) && close(series.directions[1], labels.directions[1], 1e-4), "\(series) vs \(labels)")
+        #expect(close(series.spacing, labels.spacing, 1e-3))
+        let last = Double(labels.shape[2] - 1)
+        let ends = [labels.position([0, 0, 0]), labels.position([0, 0, last])]
+        let seriesEnds = [series.position([0, 0, 0]), series.position([0, 0, last])]
+        #expect((close(seriesEnds[0], ends[0], 1e-3) && close(seriesEnds[1], ends[1], 1e-3))
+                || (close(seriesEnds[0], ends[1], 1e-3) && close(seriesEnds[1], ends[0], 1e-3)), "\(series) vs \(labels)")
+    }
+
     @Test func obliqueFlippedLabelsGetTheSameAnatomyOnTheirOwnGrid() throws {
         try FileManager.default.createDirectory(atPath: path("out"), withIntermediateDirectories: true)
         let straight = try sampleVolume("seg.nii.gz", "out/ras.nii", ["--skip_empty"])
