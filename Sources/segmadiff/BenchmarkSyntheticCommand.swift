@@ -49,54 +49,12 @@ struct BenchmarkSyntheticCommand: ParsableCommand {
     @Option(name: .customLong("output_dir"), help: "Folder for the runs and the results (new, empty, or an earlier benchmark's to continue it).")
     var outputDir: String
 
-    @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
-    var numSegmentationClasses: Int
-
-    @Option(name: .customLong("img_size"), help: "Image side the segmenter works at.")
-    var imgSize: Int
-
-    @Option(name: .customLong("num_img_channels"))
-    var numImgChannels = 1
-
-    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none, minmax or window:LOW,HIGH.")
-    var normalization = NormalizationChoice(.none)
-
-    @Option(name: .customLong("num_epochs"), help: "Segmenter epochs per run.")
-    var numEpochs = 30
-
-    @Option(name: .customLong("train_batch_size"))
-    var trainBatchSize = 16
-
-    @Option(name: .customLong("learning_rate"), help: "Peak AdamW rate (cosine decay to 0).")
-    var learningRate = 2e-3
-
-    @Option(name: .customLong("dice_loss_weight"), help: "Weight of the soft Dice loss added to cross-entropy; 0 turns it off.")
-    var diceLossWeight = 1.0
-
-    @Option(name: .customLong("widths"), help: "Segmenter channels per level, finest first (multiples of 8).")
-    var widths = ChannelList([16, 32, 64, 128])
-
-    @Flag(name: .customLong("no_flips"), help: "Do not flip training images left-right.")
-    var noFlips = false
-
-    @Flag(name: .customLong("no_intensity_jitter"), help: "Train on exact grey levels (no random brightness, contrast and gamma).")
-    var noIntensityJitter = false
-
-    @Option(name: .customLong("device"), help: "auto, cpu or cuda.")
-    var device: DeviceChoice = .auto
-
-    @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var training: SegmenterTrainingFlags
 
     func validate() throws { try FlagChecks.check(self) }
 
     func run() throws {
-        Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let segmenter = SegmenterTrainingOptions(
-            imageDirectory: imgDir, maskDirectory: segDir, outputDirectory: outputDir, classes: numSegmentationClasses,
-            imageSize: imgSize, imageChannels: numImgChannels, normalization: normalization.value, widths: widths.values,
-            epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
-            flips: !noFlips, intensityJitter: !noIntensityJitter, device: try device.resolved())
+        let segmenter = try training.options(images: imgDir, masks: segDir, output: outputDir)
         let options = SyntheticBenchmarkOptions(
             segmenter: segmenter, synthetic: synthetic, syntheticLowData: syntheticLow, output: outputDir,
             arms: try BenchmarkArm.parseList(arms), seeds: (0..<seeds).map { seed &+ UInt64($0) })

@@ -54,7 +54,7 @@ enum FlagChecks {
         if let given = o.givenNormalization { try normalization("--normalization", given) }
     }
 
-    static func check(_ c: TrainSegmenterCommand) throws {
+    static func check(_ c: SegmenterTrainingFlags) throws {
         try integer("--img_size", c.imgSize, 1...ModelBounds.imageSide, fix: "use a smaller size")
         try integer("--num_img_channels", c.numImgChannels, 1...ModelBounds.ioChannels)
         try integer("--num_segmentation_classes", c.numSegmentationClasses, 2...maximumClasses)
@@ -68,17 +68,7 @@ enum FlagChecks {
     }
 
     static func check(_ c: BenchmarkSyntheticCommand) throws {
-        try integer("--img_size", c.imgSize, 1...ModelBounds.imageSide, fix: "use a smaller size")
-        try integer("--num_img_channels", c.numImgChannels, 1...ModelBounds.ioChannels)
-        try integer("--num_segmentation_classes", c.numSegmentationClasses, 2...maximumClasses)
-        try integer("--num_epochs", c.numEpochs, 1...maximumEpochs)
-        try integer("--train_batch_size", c.trainBatchSize, 1...maximumBatchSize)
         try integer("--seeds", c.seeds, 1...100, fix: "3 to 5 seeds give a usable interval")
-        try channels("--widths", c.widths.values)
-        try threads(c.threads)
-        try positive("--learning_rate", c.learningRate)
-        try number("--dice_loss_weight", c.diceLossWeight, atLeast: 0)
-        try normalization("--normalization", c.normalization)
     }
 
     static func check(_ c: MetricsCommand) throws {

@@ -24,63 +24,19 @@ struct TrainSegmenterCommand: ParsableCommand {
     @Option(name: .customLong("seg_dir"), help: "Mask folder with <seg type>/{train,val}/, same file names as the images.")
     var segDir: String
 
-    @Option(name: .customLong("num_segmentation_classes"), help: "Classes including background (labels 0..K-1).")
-    var numSegmentationClasses: Int
-
-    @Option(name: .customLong("img_size"), help: "Image side the segmenter works at.")
-    var imgSize: Int
-
     @Option(name: .customLong("output_dir"), help: "Folder to write segmenter/ into (for example the diffusion run's folder).")
     var outputDir: String
-
-    @Option(name: .customLong("num_img_channels"))
-    var numImgChannels = 1
-
-    @Option(name: .customLong("normalization"), help: "Intensity scaling of 16-bit PNG and NPY images: none, minmax or window:LOW,HIGH (as for training the model).")
-    var normalization = NormalizationChoice(.none)
-
-    @Option(name: .customLong("num_epochs"))
-    var numEpochs = 30
-
-    @Option(name: .customLong("train_batch_size"))
-    var trainBatchSize = 16
-
-    @Option(name: .customLong("learning_rate"), help: "Peak AdamW rate (cosine decay to 0).")
-    var learningRate = 2e-3
-
-    @Option(name: .customLong("dice_loss_weight"), help: "Weight of the soft Dice loss added to cross-entropy; 0 turns it off.")
-    var diceLossWeight = 1.0
-
-    @Option(name: .customLong("widths"), help: "Channels per level, finest first (multiples of 8); the last is the feature size for FID/KID.")
-    var widths = ChannelList([16, 32, 64, 128])
-
-    @Flag(name: .customLong("no_flips"), help: "Do not flip training images left-right.")
-    var noFlips = false
-
-    @Flag(name: .customLong("no_intensity_jitter"), help: "Train on the scans' exact grey levels (no random brightness, contrast and gamma); the segmenter then scores intensity calibration along with anatomy.")
-    var noIntensityJitter = false
 
     @Option(name: .customLong("seed"))
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("device"), help: "auto, cpu or cuda.")
-    var device: DeviceChoice = .auto
-
-    @Option(name: .customLong("threads"), help: "CPU threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var training: SegmenterTrainingFlags
 
     @Flag(name: .customLong("overwrite"), help: "Replace a segmenter already in the output folder.")
     var overwrite = false
 
-    func validate() throws { try FlagChecks.check(self) }
-
     func run() throws {
-        Engine.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let options = SegmenterTrainingOptions(
-            imageDirectory: imgDir, maskDirectory: segDir, outputDirectory: outputDir, classes: numSegmentationClasses,
-            imageSize: imgSize, imageChannels: numImgChannels, normalization: normalization.value, widths: widths.values,
-            epochs: numEpochs, batchSize: trainBatchSize, learningRate: learningRate, diceWeight: diceLossWeight,
-            flips: !noFlips, intensityJitter: !noIntensityJitter, seed: seed, device: try device.resolved(), overwrite: overwrite)
+        let options = try training.options(images: imgDir, masks: segDir, output: outputDir, seed: seed, overwrite: overwrite)
         let summary = try SegmenterTrainer.train(options)
         print("segmadiff: segmenter (\(summary.parameterCount) parameters) trained \(summary.epochs) epochs; kept epoch \(summary.bestEpoch), chosen by val Dice")
         if summary.testCount > 0 {
