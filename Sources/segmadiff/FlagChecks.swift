@@ -94,7 +94,7 @@ enum FlagChecks {
         try number("--grace_period", c.gracePeriod, in: 0, through: 86400)
     }
 
-    static func check(_ c: ImportNifti) throws {
+    static func check(_ c: VolumeSlicingFlags) throws {
         try integer("--gap", c.gap, 0...100_000, fix: "give the number of unused slices between slabs of different splits (default \(SplitRule.defaultGap))")
         if let window = c.window {
             for part in window.split(separator: ",") {

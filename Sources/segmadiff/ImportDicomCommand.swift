@@ -38,7 +38,6 @@ struct ImportDicom: ParsableCommand {
         guard seriesUIDs.isEmpty || seriesUIDs.count == series.count else {
             throw ValidationError("give one --series_uid per --series, or none (\(series.count) series, \(seriesUIDs.count) UIDs)")
         }
-        _ = try slicing.applied(to: NiftiImportOptions(volumes: [], output: ""))
     }
 
     func run() throws {

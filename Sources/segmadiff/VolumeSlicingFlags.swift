@@ -4,12 +4,12 @@ import Foundation
 import ModelCard
 
 /// The flags that say how volumes are cut into slices (axis, range, window, label grouping,
-/// splits), with import-nifti's names and meanings, for importers of other volume formats.
+/// splits), shared by every volume importer (import-nifti, import-dicom).
 struct VolumeSlicingFlags: ParsableArguments {
     @Option(help: "Folder to create the data set in (must not already hold images/ or masks/).")
     var output: String
 
-    @Option(help: "Slicing axis: z (a slice per file of the series), x (a slice per column: sagittal for an axial series) or y (a slice per row: coronal).")
+    @Option(help: "Slicing axis in voxel order: z (a slice per file of a DICOM series; axial for an axial volume), x (sagittal) or y (coronal).")
     var axis: String = "z"
 
     @Option(help: "Slice indices to consider, FIRST-LAST (default: all).")
@@ -31,8 +31,8 @@ struct VolumeSlicingFlags: ParsableArguments {
     var segType = "all"
 
     @Option(name: [.customLong("split_by"), .customLong("split-by")], help: ArgumentHelp(
-        "How slices are split: \(SplitRule.allCases.map(\.rawValue).joined(separator: ", ")), as in import-nifti.",
-        discussion: "auto: by volume when there is a volume for each split, else by slab. volume: each volume whole in one split. slab: each volume cut into contiguous slabs with --gap unused slices between splits. slice: one by one (neighbouring slices leak between splits)."))
+        "How slices are split: \(SplitRule.allCases.map(\.rawValue).joined(separator: ", ")).",
+        discussion: "auto: by volume when there is a volume for each split, else by slab. volume: each volume whole in one split. slab: each volume cut into contiguous slabs with --gap unused slices between splits. slice: one by one (neighbouring slices leak between splits). OUTPUT/slices.csv lists every slice's volume, index and split."))
     var splitBy = "auto"
 
     @Option(help: "Unused slices between slabs of different splits (slab split).")
@@ -43,6 +43,11 @@ struct VolumeSlicingFlags: ParsableArguments {
 
     @Option(help: "Seed of the split assignment.")
     var seed: UInt64 = 0
+
+    func validate() throws {
+        try FlagChecks.check(self)
+        _ = try applied(to: NiftiImportOptions(volumes: [], output: ""))
+    }
 
     /// `options` with every flag applied; a bad value is a one-line ValidationError naming the flag.
     func applied(to options: NiftiImportOptions) throws -> NiftiImportOptions {
@@ -70,7 +75,8 @@ struct VolumeSlicingFlags: ParsableArguments {
         options.labelGrouping = try labelMap.map(LabelGrouping.parse)
         options.segType = segType
         guard let rule = SplitRule(rawValue: splitBy.lowercased()) else {
-            throw ValidationError("--split_by \(splitBy) is not \(SplitRule.allCases.map(\.rawValue).joined(separator: ", "))")
+            let names = SplitRule.allCases.map(\.rawValue)
+            throw ValidationError("--split_by \(splitBy) is not \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
         }
         options.splitRule = rule
         guard (0...100_000).contains(gap) else {
