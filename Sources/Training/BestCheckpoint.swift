@@ -1,7 +1,8 @@
 import Foundation
 import Torch
 
-/// `OUTPUT/best`: the checkpoint with the lowest validation loss so far, beside `latest`.
+/// `OUTPUT/best`: the checkpoint with the best validation value so far (`--best_metric`: the lowest
+/// loss or the highest Dice of sampled images), beside `latest`.
 ///
 /// Like `latest`, it is a relative link to a committed `checkpoints/step-N` folder, replaced
 /// atomically, so `--checkpoint_dir OUTPUT/best` holds the seed's layout (unet/, scheduler/,
@@ -10,8 +11,7 @@ import Torch
 /// link, so a crash between the two leaves a record that names the previous best, which the next
 /// improvement replaces.
 struct BestCheckpoint: Equatable {
-    static let metric = "val_loss"
-
+    var metric: ValidationMetric
     var value: Double
     var step: Int
     var epoch: Int
@@ -25,7 +25,9 @@ struct BestCheckpoint: Equatable {
               let value = object["value"] as? Double, let step = object["step"] as? Int,
               let epoch = object["epoch"] as? Int, let name = object["checkpoint"] as? String,
               CheckpointLayout.exists(folder.best) else { return nil }
-        return BestCheckpoint(value: value, step: step, epoch: epoch, folderName: name)
+        // Records written before Dice could choose hold the loss.
+        guard let metric = ValidationMetric(rawValue: object["metric"] as? String ?? ValidationMetric.loss.rawValue) else { return nil }
+        return BestCheckpoint(metric: metric, value: value, step: step, epoch: epoch, folderName: name)
     }
 
     /// The step folder a link names (`checkpoints/step-N` -> `step-N`).
@@ -37,8 +39,8 @@ struct BestCheckpoint: Equatable {
     func commit(in folder: RunFolder) throws {
         try CheckpointLayout.replaceLink(folder.best, pointingTo: "checkpoints/" + folderName)
         try AtomicFile.syncDirectory(folder.root.path)
-        try writeJSON(["metric": Self.metric, "value": value, "step": step, "epoch": epoch, "checkpoint": folderName,
-                       "lower_is_better": true], to: folder.bestRecord)
+        try writeJSON(["metric": metric.rawValue, "value": value, "step": step, "epoch": epoch, "checkpoint": folderName,
+                       "lower_is_better": !metric.higherIsBetter], to: folder.bestRecord)
     }
 
     /// A run started again (--overwrite) begins without a best.

@@ -80,7 +80,7 @@ final class TrainingSession {
     var loopThreads: Int?
     /// Ctrl-C and SIGTERM, as `train` was given them.
     private var stop = StopRequest()
-    /// `--val_every_epochs`: the lowest validation loss so far (rank 0's; from best.json on resume).
+    /// `--val_every_epochs`: the best validation value so far (rank 0's; from best.json on resume).
     var best: BestCheckpoint?
 
     var isMain: Bool { group?.isMain ?? true }
@@ -149,7 +149,7 @@ final class TrainingSession {
         log = group?.isMain ?? true ? try RunLog(folder: folder) : nil
 
         if let (state, tensors) = resumed { try restore(state, tensors) }
-        if lock != nil { if resumed == nil { try BestCheckpoint.remove(from: folder) } else { best = BestCheckpoint.read(folder) } }
+        if lock != nil { try recallBest(resumed: resumed != nil) }
         trainLoader.restore(LoaderState(epoch: epoch, batch: batchInEpoch, seed: options.seed))
         if let memory { log?.line("memory: this run needs \(memory)") }
         if isMain { try writeRunRecord() }

@@ -40,6 +40,10 @@ public struct TrainingOptions: Sendable {
     /// `--val_every_epochs`: a validation loss every this many epochs (and after the last), kept
     /// with the best checkpoint in OUTPUT/best; 0 turns it off.
     public var validateEveryEpochs: Int = 0
+    /// `--val_segmenter`: also the Dice of images sampled on val masks at each validation.
+    public var validationScorer: ValidationScorer?
+    /// `--best_metric`: what OUTPUT/best keeps the best checkpoint by.
+    public var bestMetric: ValidationMetric = .loss
 
     /// The model to build when starting fresh.
     public var unet: UNetConfig { spec.unet }

@@ -77,6 +77,10 @@ struct ModeRunner {
         training.gradientBucketBytes = Int(options.distBucketMB * 1_048_576)
         training.keepCheckpoints = options.keepCheckpoints
         training.validateEveryEpochs = options.valEveryEpochs
+        if let path = options.valSegmenter {
+            training.validationScorer = try ValidationScorer.segmenter(at: path, spec: spec, sampleCount: options.valSamples, device: device)
+        }
+        training.bestMetric = options.bestMetric ?? (options.valSegmenter == nil ? .loss : .dice)
         let isMain = (distributed?.rank ?? 0) == 0
         if isMain, training.bf16, device == .cpu, !Self.cpuHasNativeBF16 {
             FileHandle.standardError.write(Data("segmadiff: note: this CPU has no native bf16 (avx512_bf16 or amx_bf16), so --mixed_precision bf16 will be slower than fp32 here\n".utf8))

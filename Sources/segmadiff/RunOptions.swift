@@ -135,8 +135,17 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("keep_checkpoints"), help: "Committed checkpoints kept in OUTPUT/checkpoints/, the newest (which OUTPUT/latest names) included.")
     var keepCheckpoints = 1
 
-    @Option(name: .customLong("val_every_epochs"), help: "Every K epochs (and after the last), the loss on the val split with fixed noise and timesteps, logged as val_loss; OUTPUT/best keeps the checkpoint where it was lowest. 0: off.")
+    @Option(name: .customLong("val_every_epochs"), help: "Every K epochs (and after the last), the loss on the val split with fixed noise and timesteps, logged as val_loss; OUTPUT/best keeps the checkpoint where --best_metric was best. 0: off.")
     var valEveryEpochs = 0
+
+    @Option(name: .customLong("val_segmenter"), help: "A segmenter (segmadiff train-segmenter's output): at each validation, also the Dice of images sampled on the first val masks (--model_type, --num_inference_steps), logged as val_dice.")
+    var valSegmenter: String?
+
+    @Option(name: .customLong("val_samples"), help: "Val masks sampled for val_dice at each validation.")
+    var valSamples = 16
+
+    @Option(name: .customLong("best_metric"), help: "What OUTPUT/best keeps: val_loss (lowest) or val_dice (highest; needs --val_segmenter). Default: val_dice with --val_segmenter, else val_loss.")
+    var bestMetric: ValidationMetric?
 
     @Option(name: .customLong("mixed_precision"), help: "no or bf16 (autocast).")
     var mixedPrecision: MixedPrecision = .no
@@ -185,6 +194,13 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         guard valEveryEpochs >= 0 else { throw ValidationError("--val_every_epochs must be 0 (off) or more (got \(valEveryEpochs))") }
+        if valSegmenter != nil, valEveryEpochs == 0 {
+            throw ValidationError("--val_segmenter scores at each validation; add --val_every_epochs K")
+        }
+        if bestMetric == .dice, valSegmenter == nil {
+            throw ValidationError("--best_metric val_dice needs --val_segmenter (a segmenter trained on this data with segmadiff train-segmenter)")
+        }
+        guard valSamples >= 1 else { throw ValidationError("--val_samples must be at least 1 (got \(valSamples))") }
         guard (0..<1).contains(emaDecay) else { throw ValidationError("--ema_decay must be in [0, 1) (got \(emaDecay))") }
         if let steps = numInferenceSteps, !(1...1000).contains(steps) {
             throw ValidationError("--num_inference_steps must be in 1...1000 (got \(steps))")
@@ -313,6 +329,7 @@ extension SamplerChoice: ExpressibleByArgument {
 }
 
 extension SegmentationChannelMode: ExpressibleByArgument {}
+extension ValidationMetric: ExpressibleByArgument {}
 extension PredictionType: ExpressibleByArgument {}
 extension MaskEncoding: ExpressibleByArgument {}
 

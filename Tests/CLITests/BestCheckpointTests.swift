@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// `--val_every_epochs`: the validation loss is the same measurement at every evaluation, and
-/// OUTPUT/best is the checkpoint where the logged loss was lowest, loadable by the eval modes.
+/// OUTPUT/best is the checkpoint where the logged loss was lowest (or, with `--val_segmenter`, the
+/// Dice of sampled images highest), loadable by the eval modes.
 @Suite(.serialized) struct BestCheckpointTests {
     let scratch = TemporaryFolder()
 
@@ -64,6 +65,70 @@ import Testing
                                             "--eval_sample_size", "2", "--eval_batch_size", "2", "--num_inference_steps", "2",
                                             "--threads", "1"], in: scratch.url)
         #expect(eval.status == 0, "\(eval.stderr)")
+    }
+
+    /// A segmenter trained on the same data (once per suite instance; a few seconds at 16 px).
+    func trainSegmenter() throws {
+        guard !FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("seg/segmenter").path) else { return }
+        let result = try SegMaDiffBinary.run(["train-segmenter", "--img_dir", "data/img", "--seg_dir", "data/mask",
+                                              "--num_segmentation_classes", "3", "--img_size", "\(TinyRun.size)", "--num_epochs", "3",
+                                              "--widths", "8,16", "--output_dir", "seg", "--threads", "1"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// (epoch, step, val_dice or nil) per evaluation.
+    func diceHistory(_ run: String) throws -> [(epoch: Int, step: Int, dice: Double?)] {
+        let text = try String(contentsOf: scratch.url.appendingPathComponent("\(run)/logs/validation.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            #expect(row["val_loss"] is Double, "\(row)")
+            #expect(row.keys.contains("val_dice"), "\(row)")
+            return (row["epoch"] as! Int, row["step"] as! Int, row["val_dice"] as? Double)
+        }
+    }
+
+    /// With a segmenter, every validation logs the Dice of images sampled on val masks; best/ is
+    /// the step where it was highest. Frozen weights draw the same images, so score the same.
+    @Test func withASegmenterBestIsTheCheckpointWithTheHighestLoggedDice() throws {
+        try trainSegmenter()
+        let frozen = try SegMaDiffBinary.run(flags(["--output_dir", "dice-frozen", "--learning_rate", "1e-30", "--val_segmenter", "seg",
+                                                    "--val_samples", "2"], epochs: 2), in: scratch.url)
+        #expect(frozen.status == 0, "\(frozen.stderr)")
+        let same = try diceHistory("dice-frozen").map(\.dice)
+        #expect(same.count == 2 && same[0] == same[1], "\(same)")
+
+        let run = try SegMaDiffBinary.run(flags(["--output_dir", "dice", "--learning_rate", "3e-3", "--val_segmenter", "seg",
+                                                 "--val_samples", "2"], epochs: 4), in: scratch.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try diceHistory("dice").filter { $0.dice != nil }
+        #expect(!rows.isEmpty)
+        // The first of equal values stays best: only a strictly higher Dice replaces it.
+        let highest = rows.reduce(rows[0]) { $1.dice! > $0.dice! ? $1 : $0 }
+        let record = try json("dice/best.json")
+        #expect(record["metric"] as? String == "val_dice" && record["lower_is_better"] as? Bool == false, "\(record)")
+        #expect(record["step"] as? Int == highest.step && record["value"] as? Double == highest.dice, "\(record) vs \(rows)")
+        let card = try json("dice/best/unet/segmadiff.json")
+        #expect(card["global_step"] as? Int == highest.step)
+
+        // Resumed to choose by the loss instead: the Dice record is not compared with a loss, the
+        // next validation takes the link over.
+        let switched = try SegMaDiffBinary.run(flags(["--output_dir", "dice", "--learning_rate", "3e-3", "--resume",
+                                                      "--best_metric", "val_loss"], epochs: 5), in: scratch.url)
+        #expect(switched.status == 0, "\(switched.stderr)")
+        let after = try json("dice/best.json")
+        #expect(after["metric"] as? String == "val_loss" && after["epoch"] as? Int == 5, "\(after)")
+    }
+
+    @Test func aSegmenterThatCannotReadTheRunIsRefusedBeforeTraining() throws {
+        try trainSegmenter()
+        let noValidation = try SegMaDiffBinary.run(flags(["--output_dir", "refused", "--val_every_epochs", "0", "--val_segmenter", "seg"], epochs: 1), in: scratch.url)
+        #expect(noValidation.status != 0 && noValidation.stderr.contains("--val_every_epochs"), "\(noValidation.stderr)")
+        let noSegmenter = try SegMaDiffBinary.run(flags(["--output_dir", "refused", "--best_metric", "val_dice"], epochs: 1), in: scratch.url)
+        #expect(noSegmenter.status != 0 && noSegmenter.stderr.contains("--val_segmenter"), "\(noSegmenter.stderr)")
+        let otherClasses = try SegMaDiffBinary.run(flags(["--output_dir", "refused", "--val_segmenter", "seg", "--num_segmentation_classes", "4"], epochs: 1), in: scratch.url)
+        #expect(otherClasses.status != 0 && otherClasses.stderr.contains("3 classes") && otherClasses.stderr.split(separator: "\n").count == 1,
+                "\(otherClasses.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("refused/unet").path))
     }
 
     @Test func aFreshStartForgetsTheOldBest() throws {
