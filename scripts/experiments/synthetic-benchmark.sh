@@ -12,7 +12,8 @@
 #
 # Both steps continue where they stopped when run again with the same settings (synthesize keeps
 # the pairs on disk; benchmark-synthetic skips finished arm x seed runs). The results are in
-# OUTPUT/benchmark/results.md (and .json, .png, .pdf). With the defaults it takes about 6 minutes
+# OUTPUT/benchmark/results.md (and .json, .png, .pdf); the pairs also as an nnU-Net v2 raw data set,
+# checked by nnU-Net's verify_dataset_integrity. With the defaults it takes about 6 minutes
 # on 2 cores after make demo (docs/synthetic-benchmark.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +25,8 @@ shift || true
 [ -d "$demo/model/unet" ] || { echo "$demo/model not found: run 'make demo' first (or set DEMO=folder)" >&2; exit 2; }
 
 data=$demo/data
+# The classes the demo's model was trained with (4 for the brain and for the phantom).
+classes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["num_segmentation_classes"])' "$demo/model/unet/segmadiff.json")
 train=$(ls "$data/images/train" | wc -l)
 count=$(( ${COUNT_FACTOR:-2} * train ))
 mkdir -p "$out"
@@ -32,8 +35,13 @@ mkdir -p "$out"
 # 720-step model already reaches the segmenter's Dice without it, see README).
 "$bin" synthesize --checkpoint_dir "$demo/model" --seg_dir "$data/masks" --split train --count "$count" \
   --edit flip:p=0.5 --edit affine:p=0.5 --sampler ddim --num_inference_steps 50 --eval_batch_size 8 \
-  --seed 0 --output_dir "$out/synthetic"
+  --seed 0 --output_dir "$out/synthetic" --nnunet "$out/nnUNet_raw/Dataset501_Synthetic"
+
+# The same pairs as nnU-Net v2 reads them, checked by nnU-Net's own integrity check.
+if [ -x .deps/nnunet/bin/python ]; then
+  .deps/nnunet/bin/python scripts/check_nnunet.py "$out/nnUNet_raw/Dataset501_Synthetic"
+fi
 
 "$bin" benchmark-synthetic --img_dir "$data/images" --seg_dir "$data/masks" --synthetic "$out/synthetic" \
-  --num_segmentation_classes 4 --img_size 32 --num_epochs "${EPOCHS:-30}" --seeds "${SEEDS:-3}" \
+  --num_segmentation_classes "$classes" --img_size 32 --num_epochs "${EPOCHS:-30}" --seeds "${SEEDS:-3}" \
   --arms "${ARMS:-all}" --output_dir "$out/benchmark" "$@"
