@@ -56,12 +56,22 @@ public enum VolumeSampling {
         let generator = try SliceGenerator(model: model, options: options.evaluation, correlation: options.sliceNoiseCorrelation)
         let units = VolumeUnits(normalization: model.card.normalization, record: record, window: options.window)
         var slices = [Tensor?](repeating: nil, count: count)
-        let batch = max(1, options.evaluation.evalBatchSize)
+        let conditioning = generator.conditioning
+        let context = VolumeContext(labelled: labelled)
+        // A model of the previous slice makes the slices in order, each from the one made before it.
+        let batch = conditioning.previousSlice ? 1 : max(1, options.evaluation.evalBatchSize)
+        var made: [Int: Tensor] = [:]
         for start in stride(from: 0, to: chosen.count, by: batch) {
             let indices = Array(chosen[start..<min(start + batch, chosen.count)])
-            let images = try generator.generate(labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), indices: indices)
+            let neighbours = conditioning.contextSlices > 0 ? context.labels(labelSlices, indices: indices, offsets: conditioning.offsets) : nil
+            let images = try generator.generate(labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), context: neighbours,
+                                                previous: indices.map { made[$0 - 1] }, indices: indices)
+            if conditioning.previousSlice {
+                made = [indices[0]: images.selected(dim: 0, index: 0)]
+            }
             let values = units.values(images.interpolated(height: rows, width: columns, mode: .bilinearAntialias)).squeezed(1)
             for (row, index) in indices.enumerated() { slices[index] = values.selected(dim: 0, index: row) }
+            if conditioning.previousSlice, (start + 1) % 16 != 0, start + 1 < chosen.count { continue }
             progress("segmadiff: \(start + indices.count)/\(chosen.count) slices generated")
         }
         let background = Tensor.full([rows, columns], units.background, TensorOptions(.float32))
