@@ -142,4 +142,23 @@ import Training
         #expect(try sliceChange("prev", z + 1) > 0, "slice \(z + 1) is made from the changed slice \(z)")
         #expect(try sliceChange("prev", z + 2) > 0, "and passes the change on")
     }
+
+    /// `--segmenter`: each generated slice's Dice against its labels, over all slices and over each
+    /// split of the model's data (from the import's slices.csv).
+    @Test func aSegmenterScoresTheGeneratedSlicesBySplit() throws {
+        let model = try train("plain", [])
+        let segmenter = try SegMaDiffBinary.run(["train-segmenter", "--img_dir", "data/images", "--seg_dir", "data/masks",
+                                                 "--num_segmentation_classes", "3", "--img_size", "16", "--num_epochs", "1",
+                                                 "--output_dir", "seg", "--threads", "1"], in: scratch.url)
+        #expect(model.status == 0 && segmenter.status == 0, "\(model.stderr)\(segmenter.stderr)")
+        let result = try sampleVolume("plain", "seg.nii.gz", "out/scored.nii", ["--segmenter", "seg"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("slice Dice") }.map(String.init) ?? ""
+        #expect(line.contains("all ") && line.contains("(10 slices)"), "\(result.stdout)")
+        #expect(line.contains("by split of the model's data: train") && line.contains("val") && line.contains("test"), "\(line)")
+
+        let wrong = try sampleVolume("plain", "seg.nii.gz", "out/wrong.nii", ["--segmenter", "missing"])
+        #expect(wrong.status == 2 && wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("out/wrong.nii")))
+    }
 }
