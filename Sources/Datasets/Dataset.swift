@@ -12,6 +12,8 @@ public final class Dataset: Sendable {
     public let masks: MaskPreprocessor
     /// Nil without masks (unconditional models).
     public let maskEncoder: MaskEncoder?
+    /// Each split's slices in their volumes, when `options.conditioning` asks for neighbours.
+    public let neighbours: [Split: SliceNeighbours]
 
     /// Finds, pairs and validates the files the options' splits need.
     public static func open(_ options: DatasetOptions) throws -> Dataset {
@@ -29,18 +31,37 @@ public final class Dataset: Sendable {
     /// Validates the files of a layout the caller found, as `open(_:)` does with a discovered one.
     public static func open(_ options: DatasetOptions, layout: DatasetLayout) throws -> Dataset {
         try DatasetValidator.validate(layout, options)
-        return Dataset(options: options, layout: layout)
+        return Dataset(options: options, layout: layout, neighbours: try neighbours(options, layout))
     }
 
     /// Without the checks: for callers that validated already or build layouts by hand.
-    public init(options: DatasetOptions, layout: DatasetLayout) {
+    public init(options: DatasetOptions, layout: DatasetLayout, neighbours: [Split: SliceNeighbours] = [:]) {
         self.options = options
         self.layout = layout
+        self.neighbours = neighbours
         images = ImagePreprocessor(size: options.imageSize, normalization: options.normalization)
         masks = MaskPreprocessor(size: options.imageSize)
         maskEncoder = layout.segTypes.isEmpty ? nil : MaskEncoder(
             encoding: options.maskEncoding, channelMode: options.channelMode,
             classes: options.segmentationClasses ?? 256, segTypeCount: layout.segTypes.count)
+    }
+
+    /// Where the slices of each split lie in their volumes, from the import's slices.csv, when the
+    /// options' conditioning needs neighbours.
+    private static func neighbours(_ options: DatasetOptions, _ layout: DatasetLayout) throws -> [Split: SliceNeighbours] {
+        let conditioning = options.conditioning
+        guard !conditioning.isEmpty else { return [:] }
+        let flag = conditioning.contextSlices > 0 ? "--context_slices \(conditioning.contextSlices)" : "--condition_on_previous_slice"
+        guard let file = SliceNeighbours.locate(imageDirectory: options.imageDirectory, maskDirectory: options.maskDirectory) else {
+            let folder = options.maskDirectory ?? options.imageDirectory ?? "the data folder"
+            throw DataError("\(flag) needs the \(SliceProvenance.fileName) that import-nifti and import-dicom write beside images/ and masks/, but there is none beside \(folder); import the volumes with segmadiff import-nifti (or import-dicom), or train without \(flag)")
+        }
+        let rows = try SliceProvenance.read(file)
+        var found: [Split: SliceNeighbours] = [:]
+        for (split, samples) in layout.samples {
+            found[split] = try SliceNeighbours(rows: rows, names: samples.map(\.name), file: file)
+        }
+        return found
     }
 
     public var segTypes: [String] { layout.segTypes }
@@ -50,15 +71,42 @@ public final class Dataset: Sendable {
     /// One sample decoded and resized: image [C, S, S] float32 in [-1, 1], labels [T, S, S] int64.
     public func load(_ sample: SampleFiles) throws -> PreparedSample {
         try Engine.catching {
-            let image = try sample.image.map { images(try ImageFile.read($0).intensityPlanes()) }
-            let labels = try sample.masks.map { path -> Tensor in
-                guard let plane = try ImageFile.read(path).labelPlane() else {
-                    throw DataError("\(path): the mask has colour pixels; save labels as a grey or palette PNG")
-                }
-                return masks(plane)
-            }
-            return PreparedSample(name: sample.name, image: image, labels: labels.isEmpty ? nil : Tensor.cat(labels, dim: 0))
+            PreparedSample(name: sample.name, image: try image(of: sample), labels: try labels(of: sample))
         }
+    }
+
+    /// Sample `index` of `split`, with its context slices' labels and its previous slice's image
+    /// when the options' conditioning asks for them (see `SliceNeighbours` for which slices).
+    public func load(_ split: Split, _ index: Int) throws -> PreparedSample {
+        let files = samples(split)
+        var prepared = try load(files[index])
+        guard let neighbours = neighbours[split] else { return prepared }
+        try Engine.catching {
+            if options.conditioning.contextSlices > 0, prepared.labels != nil {
+                let maps = try options.conditioning.offsets.map { try labels(of: files[neighbours.neighbour(of: index, offset: $0)])! }
+                prepared.context = Tensor.stack(maps)
+            }
+            if options.conditioning.previousSlice, prepared.image != nil {
+                prepared.previous = try neighbours.previous(of: index).flatMap { try image(of: files[$0]) }
+            }
+        }
+        return prepared
+    }
+
+    /// [C, S, S] float32 in [-1, 1]; nil without an image file.
+    private func image(of sample: SampleFiles) throws -> Tensor? {
+        try sample.image.map { images(try ImageFile.read($0).intensityPlanes()) }
+    }
+
+    /// [T, S, S] int64; nil without masks.
+    private func labels(of sample: SampleFiles) throws -> Tensor? {
+        let labels = try sample.masks.map { path -> Tensor in
+            guard let plane = try ImageFile.read(path).labelPlane() else {
+                throw DataError("\(path): the mask has colour pixels; save labels as a grey or palette PNG")
+            }
+            return masks(plane)
+        }
+        return labels.isEmpty ? nil : Tensor.cat(labels, dim: 0)
     }
 }
 
@@ -69,4 +117,8 @@ public struct PreparedSample: @unchecked Sendable {
     public var image: Tensor?
     /// [T, S, S] int64, one label map per seg type; nil without masks.
     public var labels: Tensor?
+    /// [2k, T, S, S] int64: the context slices' labels, in `SliceConditioning.offsets` order.
+    public var context: Tensor?
+    /// [C, S, S] float32 in [-1, 1]: the previous slice's image; nil where there is none.
+    public var previous: Tensor?
 }

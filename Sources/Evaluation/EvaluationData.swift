@@ -36,6 +36,7 @@ public struct EvaluationData {
             source = folder
         } else if let maskDirectory = options.maskDirectory {
             data.maskDirectory = maskDirectory
+            data.conditioning = contextConditioning(model, images: data.imageDirectory, masks: maskDirectory)
             dataset = try Dataset.open(data)
             source = maskDirectory
         } else {
@@ -45,7 +46,29 @@ public struct EvaluationData {
             throw UsageError("\(source): the seg types are \(dataset.segTypes), but the model was trained on \(card.segTypes) (multi mode: one channel each); give masks with the model's seg types")
         }
         try model.checkChannels(segTypeCount: dataset.segTypes.count)
+        if model.sliceConditioning.contextSlices > 0, dataset.options.conditioning.contextSlices == 0 {
+            note("\(model.folder.path) takes \(model.sliceConditioning.contextSlices) context slices on each side, but \(source) has no \(SliceProvenance.fileName) beside it to find them: each mask stands for its neighbours too, as at a volume's edge")
+        }
+        notePreviousSlice(model)
         return EvaluationData(dataset: dataset, samples: dataset.samples(.test), source: source, imageSize: size)
+    }
+
+    /// The context slices a model takes, where the data's slices.csv can give them; none otherwise
+    /// (the conditioner then lets each mask stand for its neighbours).
+    private static func contextConditioning(_ model: EvaluationModel, images: String?, masks: String?) -> SliceConditioning {
+        let k = model.sliceConditioning.contextSlices
+        guard k > 0, SliceNeighbours.locate(imageDirectory: images, maskDirectory: masks) != nil else { return .none }
+        return SliceConditioning(contextSlices: k)
+    }
+
+    /// Eval modes sample slices one by one: a model of the previous slice sees none.
+    private static func notePreviousSlice(_ model: EvaluationModel) {
+        guard model.sliceConditioning.previousSlice else { return }
+        note("\(model.folder.path) takes the previous slice's image; these images are generated one by one, each as a volume's first slice (sample-volume generates a volume's slices in order)")
+    }
+
+    private static func note(_ text: String) {
+        FileHandle.standardError.write(Data("segmadiff: note: \(text)\n".utf8))
     }
 
     /// `segmadiff translate`: the images of a flat folder (sorted by name), each with the mask of the
@@ -75,7 +98,13 @@ public struct EvaluationData {
             segTypes = [card.segTypes.count == 1 ? card.segTypes[0] : URL(fileURLWithPath: maskFolder).standardizedFileURL.lastPathComponent]
         }
         let dataset = try Dataset.open(data, layout: DatasetLayout(segTypes: segTypes, samples: [.test: samples]))
-        if model.guided { try model.checkChannels(segTypeCount: 1) }
+        if model.guided {
+            try model.checkChannels(segTypeCount: 1)
+            if model.sliceConditioning.contextSlices > 0 {
+                note("\(model.folder.path) takes \(model.sliceConditioning.contextSlices) context slices on each side, but a folder of masks has no neighbours: each mask stands for its neighbours too, as at a volume's edge")
+            }
+            notePreviousSlice(model)
+        }
         return EvaluationData(dataset: dataset, samples: samples, source: options.maskFolder, imageSize: size)
     }
 
@@ -121,13 +150,14 @@ public struct EvaluationData {
     public var segTypes: [String] { dataset?.segTypes ?? [] }
 
     /// The samples `indices` decoded and stacked: labels [B, T, S, S] int64 (per seg type, before
-    /// merging) and images [B, C, S, S] when the data have them.
-    public func load(_ indices: [Int]) throws -> (labels: Tensor?, images: Tensor?) {
-        guard let dataset else { return (nil, nil) }
-        let prepared = try indices.map { try dataset.load(samples[$0]) }
-        let labels = prepared.compactMap(\.labels)
-        let images = prepared.compactMap(\.image)
-        return (labels.count == indices.count && !labels.isEmpty ? Tensor.stack(labels) : nil,
-                images.count == indices.count && !images.isEmpty ? Tensor.stack(images) : nil)
+    /// merging), images [B, C, S, S] when the data have them, and the context slices' labels
+    /// [B, 2k, T, S, S] when the model takes them and the data's slices.csv gives them.
+    public func load(_ indices: [Int]) throws -> (labels: Tensor?, images: Tensor?, context: Tensor?) {
+        guard let dataset else { return (nil, nil, nil) }
+        // The test split's samples are the data set's own, so their neighbours are known.
+        let own = samples == dataset.samples(.test)
+        let prepared = try indices.map { own ? try dataset.load(.test, $0) : try dataset.load(samples[$0]) }
+        func stacked(_ tensors: [Tensor]) -> Tensor? { tensors.count == indices.count && !tensors.isEmpty ? Tensor.stack(tensors) : nil }
+        return (stacked(prepared.compactMap(\.labels)), stacked(prepared.compactMap(\.image)), stacked(prepared.compactMap(\.context)))
     }
 }

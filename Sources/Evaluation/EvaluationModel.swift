@@ -62,6 +62,16 @@ public struct EvaluationModel {
                     classes: classCount ?? 256, segTypeCount: segTypeCount)
     }
 
+    /// The neighbouring slices the model was trained to see (its card's context slices and
+    /// previous slice).
+    public var sliceConditioning: SliceConditioning { SliceConditioning(card: card) }
+
+    /// The conditioner of this model's masks for `segTypeCount` seg types.
+    public func conditioner(segTypeCount: Int, ablation: Bool = false, blank: Bool = false) -> Conditioner {
+        Conditioner(encoder: maskEncoder(segTypeCount: segTypeCount), ablation: ablation ? classCount.map { MaskAblation(classes: $0) } : nil,
+                    blank: blank, conditioning: sliceConditioning, imageChannels: imageChannels)
+    }
+
     /// K, background included; nil for a seed checkpoint run without --num_segmentation_classes.
     public var classCount: Int? { card.numSegmentationClasses > 1 ? card.numSegmentationClasses : nil }
 
@@ -69,8 +79,9 @@ public struct EvaluationModel {
     /// encoding makes from the data's seg types.
     public func checkChannels(segTypeCount: Int) throws {
         let config = model.config
-        let maskChannels = guided ? maskEncoder(segTypeCount: segTypeCount).maskChannels : 0
-        let described = hasCard ? "\(ModelCard.fileName) (\(card.maskEncoding.rawValue) masks, \(card.segmentationChannelMode.rawValue) mode, K = \(card.numSegmentationClasses), \(segTypeCount) seg types)"
+        let maskChannels = guided ? sliceConditioning.channels(encoder: maskEncoder(segTypeCount: segTypeCount), imageChannels: card.numImageChannels) : 0
+        let neighbours = (card.contextSliceCount > 0 ? ", \(card.contextSliceCount) context slices each side" : "") + (card.seesPreviousSlice ? ", the previous slice" : "")
+        let described = hasCard ? "\(ModelCard.fileName) (\(card.maskEncoding.rawValue) masks, \(card.segmentationChannelMode.rawValue) mode, K = \(card.numSegmentationClasses), \(segTypeCount) seg types\(neighbours))"
                                 : "the seed's layout (no \(ModelCard.fileName): one k/255 mask channel)"
         guard config.outChannels == card.numImageChannels, config.inChannels == config.outChannels + maskChannels else {
             let file = folder.unet.appendingPathComponent(UNetConfig.fileName).path

@@ -24,10 +24,8 @@ public enum GenerationEvaluation {
         var used: Tensor?
         var masks: Tensor?
         if model.guided, let perType = loaded.labels {
-            let conditioner = Conditioner(encoder: model.maskEncoder(segTypeCount: data.segTypes.count),
-                                          ablation: options.ablation ? model.classCount.map { MaskAblation(classes: $0) } : nil,
-                                          blank: options.blankMask)
-            let condition = conditioner.condition(perType, ablationSeeds: indices.map(sampling.seeds.ablation))
+            let conditioner = model.conditioner(segTypeCount: data.segTypes.count, ablation: options.ablation, blank: options.blankMask)
+            let condition = conditioner.condition(perType, context: loaded.context, ablationSeeds: indices.map(sampling.seeds.ablation))
             (used, masks) = (condition.labels, condition.masks)
         }
         let images: Tensor

@@ -64,7 +64,7 @@ public enum ImageTranslation {
              "sampler": sampling.choice.rawValue, "steps": sampling.steps, "strength": strength]
         }
 
-        let conditioner = model.guided ? Conditioner(encoder: model.maskEncoder(segTypeCount: 1), ablation: nil, blank: false) : nil
+        let conditioner = model.guided ? model.conditioner(segTypeCount: 1) : nil
         var done = data.samples.indices.map(isDone)
         let pending = done.filter { !$0 }.count
         let skipped = done.count - pending
@@ -75,7 +75,7 @@ public enum ImageTranslation {
         var written = 0
         for (batchIndex, indices) in windows.enumerated() where indices.contains(where: { !done[$0] }) {
             let loaded = try data.load(indices)
-            let condition = try loaded.labels.map { labels in conditioner!.condition(labels, ablationSeeds: []) }
+            let condition = try loaded.labels.map { labels in conditioner!.condition(labels, context: loaded.context, ablationSeeds: []) }
             let images = try sampling.translate(loaded.images!, indices: indices, masks: condition?.masks, strength: strength,
                                                 batch: batchIndex)
             for (slot, index) in indices.enumerated() where !done[index] {

@@ -29,15 +29,17 @@ public enum MaskRemovalFigure {
         // Spread over the test set (often ordered by slice position), so the columns show varied anatomy.
         let count = data.samples.count, shown = min(maxSamples, options.evalBatchSize, count)
         let indices = (0..<shown).map { $0 * count / shown + count / (2 * shown) }
-        guard let perType = try data.load(indices).labels, let classes = model.classCount else { return [] }
-        let encoder = model.maskEncoder(segTypeCount: data.segTypes.count)
-        let full = encoder.combined(perType)
+        let loaded = try data.load(indices)
+        guard let perType = loaded.labels, let classes = model.classCount else { return [] }
+        let conditioner = model.conditioner(segTypeCount: data.segTypes.count)
+        // A class is removed from the slice and its context slices alike.
+        let full = conditioner.conditioning.labels(centre: perType, context: loaded.context, encoder: conditioner.encoder)
         let schedule = MaskRemovalSchedule(classes: classes, names: model.card.classNames)
         var masks: [[Tensor]] = [], images: [[Tensor]] = []
         for row in schedule.rows {
             let labels = schedule.apply(row, to: full)
             // The same image indices, hence the same noise, in every row.
-            let sampled = try sampling.sample(indices: indices, masks: encoder.encoded(labels), batch: 0)
+            let sampled = try sampling.sample(indices: indices, masks: conditioner.conditioning.encoded(labels, previous: nil, imageChannels: model.imageChannels, encoder: conditioner.encoder), batch: 0)
             // Rows of the batch are positions 0..<shown, whatever the samples' indices in the split.
             masks.append(indices.indices.map { labels.selected(dim: 0, index: $0).selected(dim: 0, index: 0) })
             images.append(indices.indices.map { ImageOutput.unitRange(sampled.selected(dim: 0, index: $0)) })

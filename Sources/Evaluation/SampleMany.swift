@@ -77,10 +77,8 @@ public enum SampleMany {
             return item
         }
 
-        let conditioner = model.guided ? Conditioner(
-            encoder: model.maskEncoder(segTypeCount: data.segTypes.count),
-            ablation: options.ablation ? model.classCount.map { MaskAblation(classes: $0) } : nil,
-            blank: options.blankMask) : nil
+        let conditioner = model.guided
+            ? model.conditioner(segTypeCount: data.segTypes.count, ablation: options.ablation, blank: options.blankMask) : nil
         let batches = plan.batches(of: options.evalBatchSize)
         var done = plan.entries.map(isDone)
         let mine = batches.indices.filter { $0 % worldSize == rank }
@@ -97,8 +95,9 @@ public enum SampleMany {
                 let indices = batch.map(\.index)
                 var used: Tensor?
                 var masks: Tensor?
-                if let conditioner, let perType = try data.load(batch.map { $0.maskIndex! }).labels {
-                    let condition = conditioner.condition(perType, ablationSeeds: indices.map(sampling.seeds.ablation))
+                let loaded = try conditioner == nil ? nil : data.load(batch.map { $0.maskIndex! })
+                if let conditioner, let perType = loaded?.labels {
+                    let condition = conditioner.condition(perType, context: loaded?.context, ablationSeeds: indices.map(sampling.seeds.ablation))
                     (used, masks) = (condition.labels, condition.masks)
                 }
                 let images = try sampling.sample(indices: indices, masks: masks, batch: batchIndex)

@@ -34,9 +34,7 @@ public struct SamplingRun {
 
     /// The encoded all-background condition [1, Cm, S, S].
     private static func blankMask(_ model: EvaluationModel, data: EvaluationData) -> Tensor {
-        let encoder = model.maskEncoder(segTypeCount: max(1, data.segTypes.count))
-        let size = data.imageSize
-        return encoder.encoded(Tensor.zeros([1, encoder.labelChannels, size, size], TensorOptions(.int64)))
+        model.conditioner(segTypeCount: max(1, data.segTypes.count)).blankCondition(size: data.imageSize)
     }
 
     /// Images [B, C, S, S] in [-1, 1] (float32, on the CPU) for the images `indices` of the run:

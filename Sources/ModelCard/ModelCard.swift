@@ -20,6 +20,12 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// The fraction of training masks replaced by the blank one (`--cfg_p_uncond`), which teaches
     /// the unguided prediction that `--guidance_scale` needs; nil or 0 when not trained so.
     public var cfgPUncond: Double?
+    /// k of 2.5-D conditioning (`--context_slices`): the masks of the k slices on each side of a
+    /// slice follow its own mask as extra channels. Absent (cards written before it) means 0.
+    public var contextSlices: Int?
+    /// Whether the network also sees the slice before its own (`--condition_on_previous_slice`):
+    /// its image and a channel saying whether there is one. Absent means no.
+    public var conditionOnPreviousSlice: Bool?
     public var segmadiffVersion: String?
     /// The optimizer step these weights were saved at (absent in cards written before checkpoints
     /// recorded it): a resume checks it against training_state/state.json, so that weights and
@@ -30,7 +36,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
                 segmentationChannelMode: SegmentationChannelMode = .single, segTypes: [String] = [],
                 numSegmentationClasses: Int, numImageChannels: Int = 1,
                 normalization: IntensityNormalization = .none, classNames: [String]? = nil,
-                cfgPUncond: Double? = nil, segmadiffVersion: String? = nil) {
+                cfgPUncond: Double? = nil, contextSlices: Int? = nil, conditionOnPreviousSlice: Bool? = nil,
+                segmadiffVersion: String? = nil) {
         self.mdformer = mdformer
         self.maskEncoding = maskEncoding
         self.segmentationChannelMode = segmentationChannelMode
@@ -40,6 +47,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.normalization = normalization
         self.classNames = classNames
         self.cfgPUncond = cfgPUncond
+        self.contextSlices = contextSlices
+        self.conditionOnPreviousSlice = conditionOnPreviousSlice
         self.segmadiffVersion = segmadiffVersion
     }
 
@@ -53,11 +62,19 @@ public struct ModelCard: Codable, Equatable, Sendable {
         case normalization
         case classNames = "class_names"
         case cfgPUncond = "cfg_p_uncond"
+        case contextSlices = "context_slices"
+        case conditionOnPreviousSlice = "condition_on_previous_slice"
         case segmadiffVersion = "segmadiff_version"
         case globalStep = "global_step"
     }
 
     public static let fileName = "segmadiff.json"
+
+    /// k of `contextSlices`, 0 when absent.
+    public var contextSliceCount: Int { contextSlices ?? 0 }
+
+    /// `conditionOnPreviousSlice`, false when absent.
+    public var seesPreviousSlice: Bool { conditionOnPreviousSlice ?? false }
 
     public static func read(from url: URL) throws -> ModelCard {
         try JSONDecoder().decode(ModelCard.self, from: Data(contentsOf: url))

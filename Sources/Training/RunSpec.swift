@@ -36,6 +36,9 @@ public struct RunSpec: Equatable, Sendable {
         return MaskEncoder(encoding: card.maskEncoding, channelMode: card.segmentationChannelMode,
                            classes: card.numSegmentationClasses, segTypeCount: max(1, card.segTypes.count))
     }
+
+    /// The neighbouring slices the model sees besides its own mask.
+    public var sliceConditioning: SliceConditioning { SliceConditioning(card: card) }
 }
 
 /// The meaning-bearing flags as the user gave them: nil where a flag was not given, so that a
@@ -61,6 +64,10 @@ public struct RunSpecRequest: Sendable {
     public var schedulerKind: SchedulerKind?
     public var cfgPUncond: Double?
     public var classNames: [String]?
+    /// `--context_slices` (k).
+    public var contextSlices: Int?
+    /// `--condition_on_previous_slice` (only ever given as true).
+    public var previousSlice: Bool?
 
     public init() {}
 
@@ -79,8 +86,11 @@ extension RunSpec {
         let classes = guided ? (request.classes ?? 2) : 0
         let encoding = request.maskEncoding ?? .scaled
         let mode = request.channelMode ?? .single
-        let maskChannels = guided ? MaskEncoder(encoding: encoding, channelMode: mode, classes: classes,
-                                                segTypeCount: max(1, segTypes.count)).maskChannels : 0
+        let slices = SliceConditioning(contextSlices: guided ? (request.contextSlices ?? 0) : 0,
+                                       previousSlice: guided && request.previousSlice == true)
+        let maskChannels = guided ? slices.channels(encoder: MaskEncoder(encoding: encoding, channelMode: mode, classes: classes,
+                                                                         segTypeCount: max(1, segTypes.count)),
+                                                    imageChannels: imageChannels) : 0
         let mdformer: MDFormerConfig? = switch request.mdformer ?? .variant(.segmadiff) {
         case .none: nil
         case .variant(let variant): MDFormerConfig(variant: variant)
@@ -93,7 +103,9 @@ extension RunSpec {
         let card = ModelCard(mdformer: mdformer, maskEncoding: encoding, segmentationChannelMode: mode,
                              segTypes: segTypes, numSegmentationClasses: classes, numImageChannels: imageChannels,
                              normalization: request.normalization ?? .none, classNames: request.classNames,
-                             cfgPUncond: cfg > 0 ? cfg : nil, segmadiffVersion: SegMaDiffVersion.current)
+                             cfgPUncond: cfg > 0 ? cfg : nil,
+                             contextSlices: slices.contextSlices > 0 ? slices.contextSlices : nil,
+                             conditionOnPreviousSlice: slices.previousSlice ? true : nil, segmadiffVersion: SegMaDiffVersion.current)
         var scheduler = SchedulerConfig(kind: request.schedulerKind ?? .ddpm)
         scheduler.predictionType = (request.prediction ?? .epsilon).rawValue
         return RunSpec(unet: unet, card: card, scheduler: scheduler)
@@ -182,6 +194,10 @@ extension RunSpec {
         if guided {
             check("--num_segmentation_classes", request.classes, card.numSegmentationClasses, cardFile, text)
             check("--cfg_p_uncond", request.cfgPUncond, card.cfgPUncond ?? 0, cardFile, text)
+            check("--context_slices", request.contextSlices, card.contextSliceCount, cardFile, text)
+            if request.previousSlice == true, !card.seesPreviousSlice {
+                found.append("--condition_on_previous_slice contradicts the saved model, which does not take the previous slice (\(cardFile))")
+            }
             if let segTypes, !card.segTypes.isEmpty, segTypes != card.segTypes {
                 found.append("the mask folders \(segTypes.joined(separator: ",")) contradict the saved seg types \(card.segTypes.joined(separator: ",")) (\(cardFile))")
             }

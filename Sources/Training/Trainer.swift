@@ -42,7 +42,10 @@ public final class Trainer {
 
     public func run() throws -> Summary {
         // The session locks the folder (rank 0); it is free again once this run is over.
-        let data = try Dataset.open(options.data)
+        // The card says which neighbouring slices the model sees; the data follow it.
+        var dataOptions = options.data
+        dataOptions.conditioning = options.guided ? SliceConditioning(card: options.card) : .none
+        let data = try Dataset.open(dataOptions)
         let session = try TrainingSession(options: options, folder: folder, data: data, group: group)
         return try session.train(stop: stop, onEpochEnd: onEpochEnd)
     }
@@ -228,9 +231,9 @@ final class TrainingSession {
     /// The model's input and output channels must match the data (a resumed or given config).
     static func checkChannels(_ config: UNetConfig, data: Dataset, guided: Bool, file: String) throws {
         let imageChannels = data.options.imageChannels
-        let maskChannels = guided ? (data.maskEncoder?.maskChannels ?? 0) : 0
+        let maskChannels = guided ? (data.maskEncoder.map { data.options.conditioning.channels(encoder: $0, imageChannels: imageChannels) } ?? 0) : 0
         guard config.inChannels == imageChannels + maskChannels, config.outChannels == imageChannels else {
-            throw UsageError("\(file): the model takes \(config.inChannels) input and \(config.outChannels) output channels, but the data give \(imageChannels) image + \(maskChannels) mask channels; check --num_img_channels, --segmentation_channel_mode and --mask_encoding")
+            throw UsageError("\(file): the model takes \(config.inChannels) input and \(config.outChannels) output channels, but the data give \(imageChannels) image + \(maskChannels) mask channels; check --num_img_channels, --segmentation_channel_mode, --mask_encoding, --context_slices and --condition_on_previous_slice")
         }
     }
 

@@ -20,6 +20,8 @@ enum FlagChecks {
     static let maximumEpochs = 1_000_000
     /// Classes of a label map: a 16-bit mask holds labels up to 65535.
     static let maximumClasses = 65536
+    /// Context slices on each side: a few neighbours matter, and each adds a mask's channels.
+    static let maximumContextSlices = 16
     /// Processes one launch may start on one machine.
     static let maximumProcesses = 1024
 
@@ -45,6 +47,7 @@ enum FlagChecks {
         try positive("--learning_rate", o.learningRate)
         try number("--ema_decay", o.emaDecay, in: 0, below: 1)
         try number("--cfg_p_uncond", o.cfgPUncond, in: 0, below: 1)
+        if let k = o.givenContextSlices { try integer("--context_slices", k, 0...maximumContextSlices) }
         try number("--guidance_scale", o.guidanceScale, atLeast: 0)
         try number("--guidance_detail_scale", o.guidanceDetailScale, atLeast: 0)
         try number("--guidance_rescale", o.guidanceRescale, in: 0, through: 1)

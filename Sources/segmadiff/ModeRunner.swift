@@ -108,6 +108,10 @@ struct ModeRunner {
         if let p = request.cfgPUncond, p > 0, request.guided != true {
             throw UsageError("--cfg_p_uncond \(p) blanks masks, but this model is not --segmentation_guided; add --segmentation_guided or drop --cfg_p_uncond")
         }
+        if request.guided != true, (request.contextSlices ?? 0) > 0 || request.previousSlice == true {
+            let flag = (request.contextSlices ?? 0) > 0 ? "--context_slices" : "--condition_on_previous_slice"
+            throw UsageError("\(flag) conditions on neighbouring slices, but this model is not --segmentation_guided; add --segmentation_guided or drop \(flag)")
+        }
         try options.checkImageSizeFitsLevels()
         return RunSpec.fresh(request, segTypes: segTypeNames())
     }

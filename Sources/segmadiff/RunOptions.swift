@@ -58,6 +58,12 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("cfg_p_uncond"), help: ArgumentHelp("Classifier-free mask guidance training: the probability that a sample's mask is replaced by the blank (all-background) one, so the model also learns the unguided prediction that --guidance_scale needs; 0.1-0.2 is usual (default: 0; a saved model's own).", discussion: "Mask ablation (--use_ablated_segmentations) already blanks a whole mask with probability 2^-(K-1) (1/4 for K = 3, 1/64 for K = 7); --cfg_p_uncond adds this fraction on top, drawn per sample after the ablation."))
     var givenCfgPUncond: Double?
 
+    @Option(name: .customLong("context_slices"), help: ArgumentHelp("2.5-D conditioning: also condition each slice on the masks of the k slices on each side, as extra mask channels (default: 0; a saved model's own).", discussion: "Needs the slices.csv that import-nifti and import-dicom write beside images/ and masks/. A neighbour outside the volume, left out of the import or in another split is replaced by the nearest slice towards the centre that is in the split (edge replication). Mask ablation and --cfg_p_uncond act on a slice's mask and its context alike. sample-volume takes the neighbours from the label volume; eval modes from slices.csv beside --seg_dir, else each mask stands for its neighbours too (docs/sample-volume.md)."))
+    var givenContextSlices: Int?
+
+    @Flag(name: .customLong("condition_on_previous_slice"), help: ArgumentHelp("Also condition each slice on the image of the slice before it (with a channel saying whether there is one); sample-volume then generates the slices in order, each from the one it generated before (a saved model's own).", discussion: "Needs the import's slices.csv, as --context_slices does. Eval modes other than sample-volume generate every slice as a volume's first (no previous slice)."))
+    var conditionOnPreviousSlice = false
+
     @Option(name: .customLong("guidance_scale"), help: ArgumentHelp("Sampling: mask guidance strength w; 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely (best near 1); on models that already follow them it only costs a little realism.", discussion: "eps = eps(x, mask) + w low(D) + d high(D), D = eps(x, mask) - eps(x, blank), where high(D) is D's finest octave and d is --guidance_detail_scale; d = w is the standard (1 + w) eps(x, mask) - w eps(x, blank)."))
     var guidanceScale = 0.0
 
@@ -284,6 +290,8 @@ struct RunOptions: ParsableArguments {
         request.schedulerKind = givenModelType.map { $0 == .ddim ? .ddim : .ddpm }
         request.cfgPUncond = givenCfgPUncond
         request.classNames = classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        request.contextSlices = givenContextSlices
+        request.previousSlice = conditionOnPreviousSlice ? true : nil
         return request
     }
 }

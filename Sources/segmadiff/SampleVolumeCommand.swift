@@ -41,6 +41,9 @@ struct SampleVolume: ParsableCommand {
     @Option(name: .customLong("slice_noise_correlation"), help: "rho in [0, 1]: each slice's noise is sqrt(rho) shared + sqrt(1 - rho) its own (x_T and DDPM's step noise), so neighbouring slices agree more; 0 draws every slice independently. Default 0.5: on the demo's brain it brings the neighbours' agreement two thirds of the way to the real volume's without the repeated texture of 1 (docs/sample-volume.md).")
     var sliceNoiseCorrelation = 0.5
 
+    @Option(name: .customLong("segmenter"), help: "A segmenter from train-segmenter (the folder, or the output folder above it): each generated slice is segmented and its Dice against its labels printed, averaged over the slices (and over each split of the model's data, where the import's slices.csv says).")
+    var segmenter: String?
+
     @Option(name: .customLong("dicom"), help: "Also write the volume as a new DICOM series into this folder (new UIDs, ImageType DERIVED, a series description saying it is synthetic), on the labels' grid.")
     var dicom: String?
 
@@ -81,6 +84,7 @@ struct SampleVolume: ParsableCommand {
         request.labelGrouping = try labelMap.map(LabelGrouping.parse)
         request.window = try parsedWindow()
         request.dicom = dicom
+        request.segmenter = segmenter
         request.dicomModality = dicomModality
         let summary = try VolumeSampling.run(request) { print($0) }
         print(Self.report(summary))
@@ -111,6 +115,11 @@ struct SampleVolume: ParsableCommand {
         }
         lines.append("adjacent-slice NCC: generated \(ncc(s.agreement))")
         if let real = s.realAgreement { lines.append("adjacent-slice NCC: real      \(ncc(real))") }
+        if let dice = s.dice {
+            let value = { (mean: Double?) in mean.map { String(format: "%.3f", $0) } ?? "none" }
+            let splits = dice.bySplit.map { "\($0.split.rawValue) \(value($0.mean)) (\($0.slices))" }.joined(separator: ", ")
+            lines.append("slice Dice (segmenter vs labels): all \(value(dice.mean)) (\(dice.slices) slices)" + (splits.isEmpty ? "" : "; by split of the model's data: \(splits)"))
+        }
         if let dicom = s.dicom { lines.append("DICOM series: \(dicom)") }
         if !s.figures.isEmpty { lines.append("figure: \(s.figures.joined(separator: ", "))") }
         return lines.joined(separator: "\n")

@@ -17,6 +17,9 @@ public struct DatasetOptions: Sendable {
     public var normalization: IntensityNormalization
     public var maskEncoding: MaskEncoding
     public var channelMode: SegmentationChannelMode
+    /// Context slices and the previous slice (from the model's card); anything but `.none` needs
+    /// the import's slices.csv beside the data.
+    public var conditioning: SliceConditioning = .none
 
     public init(imageDirectory: String?, maskDirectory: String?, splits: [Split], imageChannels: Int = 1,
                 segmentationClasses: Int?, imageSize: Int, normalization: IntensityNormalization = .none,

@@ -140,11 +140,11 @@ public final class Loader: @unchecked Sendable {
         self.queue = queue
         producerFinished = finished
         let start = state
-        let thread = Thread { [dataset, samples, options, cache, batchesPerEpoch] in
+        let thread = Thread { [dataset, split, samples, options, cache, batchesPerEpoch] in
             defer { finished.signal() }
             // Assembling overlaps decoding, which has the cores: an OpenMP team here would only spin.
             Engine.setThreadLocalThreads(1)
-            let producer = BatchProducer(dataset: dataset, samples: samples, options: options, cache: cache, seed: start.seed)
+            let producer = BatchProducer(dataset: dataset, split: split, samples: samples, options: options, cache: cache, seed: start.seed)
             let decoder = DecodeAhead(load: producer.load)
             defer { decoder.finish() }
             var position = BatchPosition(epoch: start.epoch, index: start.batch)
@@ -187,6 +187,7 @@ public final class Loader: @unchecked Sendable {
 /// ablated and encoded.
 struct BatchProducer: Sendable {
     let dataset: Dataset
+    let split: Split
     let samples: [SampleFiles]
     let options: LoaderOptions
     let cache: SampleCache?
@@ -217,11 +218,12 @@ struct BatchProducer: Sendable {
         return BatchWindow(members: Array(whole.dropFirst(part.lowerBound).prefix(part.count)), offset: part.lowerBound, total: whole.count)
     }
 
-    /// Sample `index` of the split, decoded and resized.
+    /// Sample `index` of the split, decoded and resized, with its neighbours' labels or image when
+    /// the data set's conditioning asks for them.
     @Sendable func load(_ index: Int) -> Result<PreparedSample, Error> {
         Result {
-            if let cache { return try cache.sample(index) { try dataset.load(samples[index]) } }
-            return try dataset.load(samples[index])
+            if let cache { return try cache.sample(index) { try dataset.load(split, index) } }
+            return try dataset.load(split, index)
         }
     }
 
@@ -236,18 +238,33 @@ struct BatchProducer: Sendable {
             if !images.isEmpty { batch.images = Tensor.stack(images) }
             let labels = prepared.compactMap(\.labels)
             if !labels.isEmpty, let encoder = dataset.maskEncoder {
-                var combined = encoder.combined(Tensor.stack(labels))
+                let conditioning = dataset.options.conditioning
+                // Without neighbours (a data set built by hand), each slice stands for its own.
+                let contexts = prepared.compactMap(\.context)
+                let context = contexts.count == prepared.count && !contexts.isEmpty ? Tensor.stack(contexts) : nil
+                var combined = conditioning.labels(centre: Tensor.stack(labels), context: context, encoder: encoder)
                 if let ablation = options.ablation {
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xAB1A7E))
                     combined = ablation(combined, generator: generator, rows: rows, of: window.total)
                 }
-                if let blankDropout = options.blankDropout {
-                    // Its own stream, so turning it on leaves the ablation draws as they were.
-                    let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
-                    combined = blankDropout(combined, generator: generator, rows: rows, of: window.total)
+                var previous: Tensor?
+                if conditioning.previousSlice {
+                    let size = dataset.options.imageSize, channels = dataset.options.imageChannels
+                    previous = Tensor.stack(prepared.map { SliceConditioning.previousChannels($0.previous, imageChannels: channels, size: size) })
                 }
-                batch.labels = combined
-                batch.masks = encoder.encoded(combined)
+                if let blankDropout = options.blankDropout {
+                    // Its own stream, so turning it on leaves the ablation draws as they were. A
+                    // dropped mask takes its context slices and the previous slice with it: the
+                    // blank condition is the unguided one.
+                    let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
+                    if blankDropout.probability > 0 {
+                        let dropped = blankDropout.dropped(combined.shape[0], generator: generator, rows: rows, of: window.total).reshaped(-1, 1, 1, 1)
+                        combined = Tensor.where(dropped, Tensor.zeros(like: combined), combined)
+                        previous = previous.map { Tensor.where(dropped, Tensor.zeros(like: $0), $0) }
+                    }
+                }
+                batch.labels = conditioning.centre(of: combined, encoder: encoder)
+                batch.masks = conditioning.encoded(combined, previous: previous, imageChannels: dataset.options.imageChannels, encoder: encoder)
             }
             return batch
         }

@@ -20,9 +20,15 @@ public struct BlankMaskDropout: Sendable {
     /// as it would be in one process.
     public func callAsFunction(_ labels: Tensor, generator: Generator, rows: Range<Int>? = nil, of total: Int? = nil) -> Tensor {
         guard probability > 0 else { return labels }
-        var draws = Tensor.rand([total ?? labels.shape[0]], generator: generator)
-        if let rows, draws.shape[0] != labels.shape[0] { draws = draws.narrowed(dim: 0, start: rows.lowerBound, length: rows.count) }
-        let dropped = draws.lt(probability).reshaped(-1, 1, 1, 1)
+        let dropped = self.dropped(labels.shape[0], generator: generator, rows: rows, of: total).reshaped(-1, 1, 1, 1)
         return Tensor.where(dropped, Tensor.zeros(like: labels), labels)
+    }
+
+    /// Which of `count` samples are dropped, [count] bool: the draws `callAsFunction` makes, for
+    /// conditioning that is dropped with the masks (the previous slice).
+    public func dropped(_ count: Int, generator: Generator, rows: Range<Int>? = nil, of total: Int? = nil) -> Tensor {
+        var draws = Tensor.rand([total ?? count], generator: generator)
+        if let rows, draws.shape[0] != count { draws = draws.narrowed(dim: 0, start: rows.lowerBound, length: rows.count) }
+        return draws.lt(probability)
     }
 }

@@ -101,7 +101,8 @@ public enum DatasetSynthesis {
                     "edit_seed": run.seeds.edits(entry.index), "edits": edits.records]
         }
 
-        let conditioner = Conditioner(encoder: model.maskEncoder(segTypeCount: data.segTypes.count), ablation: nil, blank: false)
+        // An edited mask stands for its context slices too: its neighbours were not edited with it.
+        let conditioner = model.conditioner(segTypeCount: data.segTypes.count)
         let batches = plan.batches(of: sampling.evalBatchSize)
         let skipped = plan.entries.filter(isDone).count
         let pending = plan.entries.count - skipped

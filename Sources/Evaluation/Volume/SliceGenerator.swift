@@ -5,8 +5,9 @@ import Torch
 import Training
 
 /// Generates the slices of a volume from their label maps, a batch at a time: each slice's labels
-/// resized to the model's side (nearest, as training resized its masks), encoded as the model's
-/// masks are, and sampled from that slice's own (or slice-correlated) noise.
+/// (and its context slices' for a model trained with them) resized to the model's side (nearest,
+/// as training resized its masks), encoded as the model's masks are, and sampled from that slice's
+/// own (or slice-correlated) noise; a model of the previous slice is given the one generated before.
 struct SliceGenerator {
     let model: EvaluationModel
     let choice: SamplerChoice
@@ -18,15 +19,18 @@ struct SliceGenerator {
     private let base: GuidedSampler
     private let guidance: MaskGuidance?
     private let encoder: MaskEncoder
+    let conditioning: SliceConditioning
 
     init(model: EvaluationModel, options: EvaluationOptions, correlation: Double) throws {
         self.model = model
         (choice, steps, base) = try model.sampler(options)
         noise = SliceNoise(correlation: correlation, seeds: SampleSeeds(options.seed))
         device = options.device
-        encoder = model.maskEncoder(segTypeCount: 1)
+        let conditioner = model.conditioner(segTypeCount: 1)
+        encoder = conditioner.encoder
+        conditioning = conditioner.conditioning
         side = model.imageSize > 0 ? model.imageSize : options.imageSize
-        let blank = encoder.encoded(Tensor.zeros([1, encoder.labelChannels, side, side], TensorOptions(.int64)))
+        let blank = conditioner.blankCondition(size: side)
         guidance = options.guidanceScale != 0
             ? MaskGuidance(scale: options.guidanceScale, blank: blank, detailScale: options.guidanceDetailScale,
                            rescale: options.guidanceRescale) : nil
@@ -36,10 +40,18 @@ struct SliceGenerator {
     }
 
     /// `labels` [B, R, C] (int64 classes) of the slices `indices` -> images [B, 1, S, S] in [-1, 1],
-    /// float32 on the CPU.
-    func generate(_ labels: Tensor, indices: [Int]) throws -> Tensor {
+    /// float32 on the CPU. `context` [B, 2k, R, C]: their context slices' labels, for a model that
+    /// takes them; `previous`: each slice's previous slice as generated ([1, S, S] in [-1, 1]), nil
+    /// where it has none, for a model that takes it.
+    func generate(_ labels: Tensor, context: Tensor? = nil, previous: [Tensor?] = [], indices: [Int]) throws -> Tensor {
         let resized = labels.unsqueezed(1).resizedLabels(height: side, width: side)
-        let masks = encoder.encoded(encoder.combined(resized))
+        let neighbours = context.map { $0.resizedLabels(height: side, width: side).unsqueezed(2) }
+        let before = conditioning.previousSlice
+            ? Tensor.stack(indices.indices.map { row in
+                SliceConditioning.previousChannels(row < previous.count ? previous[row] : nil, imageChannels: model.imageChannels, size: side)
+            }) : nil
+        let masks = conditioning.encoded(conditioning.labels(centre: resized, context: neighbours, encoder: encoder), previous: before,
+                                         imageChannels: model.imageChannels, encoder: encoder)
         // A fresh wrapper per batch: its step-noise streams start again, so every batch's slices
         // share the same shared part.
         let scheduler = SliceCorrelatedScheduler(base.scheduler, noise: noise, slices: indices)

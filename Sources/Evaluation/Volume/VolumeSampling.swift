@@ -24,6 +24,8 @@ public enum VolumeSampling {
         public var record: String?
         public var agreement: SliceAgreement
         public var realAgreement: SliceAgreement?
+        /// With `--segmenter`: how well the generated slices follow their labels.
+        public var dice: SliceDice?
         public var figures: [String]
     }
 
@@ -54,14 +56,26 @@ public enum VolumeSampling {
         let chosen = (0..<count).filter { !options.skipEmpty || labelled[$0] }
 
         let generator = try SliceGenerator(model: model, options: options.evaluation, correlation: options.sliceNoiseCorrelation)
+        var dice = try options.segmenter.map { try SliceDiceMeter(path: $0, classes: model.classCount, device: options.evaluation.device) }
         let units = VolumeUnits(normalization: model.card.normalization, record: record, window: options.window)
         var slices = [Tensor?](repeating: nil, count: count)
-        let batch = max(1, options.evaluation.evalBatchSize)
+        let conditioning = generator.conditioning
+        let context = VolumeContext(labelled: labelled)
+        // A model of the previous slice makes the slices in order, each from the one made before it.
+        let batch = conditioning.previousSlice ? 1 : max(1, options.evaluation.evalBatchSize)
+        var made: [Int: Tensor] = [:]
         for start in stride(from: 0, to: chosen.count, by: batch) {
             let indices = Array(chosen[start..<min(start + batch, chosen.count)])
-            let images = try generator.generate(labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), indices: indices)
+            let neighbours = conditioning.contextSlices > 0 ? context.labels(labelSlices, indices: indices, offsets: conditioning.offsets) : nil
+            let images = try generator.generate(labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), context: neighbours,
+                                                previous: indices.map { made[$0 - 1] }, indices: indices)
+            if conditioning.previousSlice {
+                made = [indices[0]: images.selected(dim: 0, index: 0)]
+            }
+            dice?.add(images, labels: labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), indices: indices)
             let values = units.values(images.interpolated(height: rows, width: columns, mode: .bilinearAntialias)).squeezed(1)
             for (row, index) in indices.enumerated() { slices[index] = values.selected(dim: 0, index: row) }
+            if conditioning.previousSlice, (start + 1) % 16 != 0, start + 1 < chosen.count { continue }
             progress("segmadiff: \(start + indices.count)/\(chosen.count) slices generated")
         }
         let background = Tensor.full([rows, columns], units.background, TensorOptions(.float32))
@@ -82,6 +96,9 @@ public enum VolumeSampling {
         let realAgreement = real.map {
             SliceAgreement.measure(stack.slices(reorientation.forward($0)), labels: labelSlices, included: included)
         }
+        // Slice indices are the import's only along the axis the model's data were cut on.
+        let importAxis = record.map { AnatomicalAxis(worldAxis: sliceOrientation.worldAxes[voxelAxis($0.axis)]) }
+        let sliceDice = dice?.summary(roles: importAxis == axis ? SliceDiceMeter.roles(record: recordPath, image: options.image) : nil)
         var figures: [String] = []
         if let figure = options.figure {
             let caption = "\(generator.choice.rawValue), \(generator.steps) steps, seed \(options.evaluation.seed), slice noise correlation \(options.sliceNoiseCorrelation), \(axis.rawValue) slices; model \(MaskRemovalFigure.shownPath(model.folder.path))"
@@ -94,7 +111,7 @@ public enum VolumeSampling {
         return Summary(output: options.output, dicom: options.dicom, generated: chosen.count, leftEmpty: count - chosen.count, axis: axis,
                        labelOrientation: labelOrientation.description, sliceOrientation: sliceOrientation.description,
                        units: units.description, record: recordPath, agreement: agreement, realAgreement: realAgreement,
-                       figures: figures)
+                       dice: sliceDice, figures: figures)
     }
 
     /// "x", "y", "z" -> 0, 1, 2.

@@ -44,6 +44,8 @@ public struct VolumeSamplingOptions: Sendable {
     public var labelGrouping: LabelGrouping?
     /// `--window LOW,HIGH`: replaces the record's intensity map.
     public var window: (low: Double, high: Double)?
+    /// `--segmenter`: a trained segmenter that scores each generated slice's Dice against its labels.
+    public var segmenter: String?
     /// `--dicom`: also write the volume as a new DICOM series into this folder.
     public var dicom: String?
     /// The series' modality; nil: CT when the values are in a window's units (HU), else MR.
