@@ -32,6 +32,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The studio's HTTP server: plain sockets and Swift concurrency, no NIO.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CTorch", path: "Sources/CTorch"),
@@ -49,9 +51,13 @@ let package = Package(
         .target(name: "Training", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets"]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
         .target(name: "Evaluation", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "CCairo"]),
+        // `segmadiff studio`: the local web app (the page is a resource folder of plain HTML, CSS and JS).
+        .target(name: "Studio", dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "Evaluation",
+                                               .product(name: "FlyingFox", package: "FlyingFox")],
+                resources: [.copy("Page")]),
         .executableTarget(
             name: "segmadiff",
-            dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "Evaluation",
+            dependencies: ["Torch", "ModelCard", "Models", "Diffusion", "Datasets", "Training", "Evaluation", "Studio",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "segmadiff-bench", dependencies: ["Torch", "Models", "Diffusion", "Datasets"],
                           path: "Benchmarks/segmadiff-bench"),
@@ -65,5 +71,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         // Runs the built `segmadiff` binary: flags, exit codes, files, signals.
         .testTarget(name: "CLITests", dependencies: ["segmadiff", "TestSupport"]),
+        // A running `segmadiff studio` over HTTP, under load, and in headless Chromium over WebDriver.
+        .testTarget(name: "StudioTests", dependencies: ["segmadiff", "TestSupport"]),
     ]
 )

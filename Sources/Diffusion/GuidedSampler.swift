@@ -42,6 +42,21 @@ public struct SampledBatch {
     public let steps: Int
 }
 
+/// One denoising step as it finishes, for callers that show progress or stop a run between steps.
+public struct SamplingStep {
+    /// Steps done so far (1 after the first) and the steps of the whole run.
+    public let index: Int
+    public let total: Int
+    public let timestep: Int
+    /// x_t as the step received it and the noise the network predicted for it.
+    public let sample: Tensor
+    public let noise: Tensor
+    let alphaBar: Float
+
+    /// x̂0, the clean image the step's prediction implies, clipped to [-1, 1].
+    public var predictedImage: Tensor { predictedOriginal(sample: sample, noise: noise, alphaBar: alphaBar, clipRange: 1) }
+}
+
 /// A sampler that was given inputs that do not fit together.
 public struct SamplingError: Error, CustomStringConvertible, Equatable {
     public let message: String
@@ -57,6 +72,8 @@ public struct GuidedSampler {
     public let denoiser: Denoiser
     /// What the denoiser's output is; the schedulers step with the equivalent noise prediction.
     public let prediction: PredictionType
+    /// Called after every denoising step; an error it throws ends the run there (a cancelled job).
+    public var onStep: ((SamplingStep) throws -> Void)?
 
     public init(scheduler: any Scheduler, prediction: PredictionType = .epsilon, denoiser: @escaping Denoiser) {
         self.scheduler = scheduler
@@ -130,7 +147,7 @@ public struct GuidedSampler {
                          generator: Generator?) throws -> SampledBatch {
         var x = start
         var condition: Tensor?
-        for t in timesteps {
+        for (index, t) in timesteps.enumerated() {
             condition = try conditionForStep(conditioning, shape: x.shape)
             let timestep = Tensor.full([x.shape[0]], Double(t), TensorOptions(.int64, on: x.device))
             let output: Tensor
@@ -145,7 +162,12 @@ public struct GuidedSampler {
                 throw SamplingError(message: "the denoiser returned shape \(output.shape), expected \(x.shape)")
             }
             let noise = prediction.noise(from: output, sample: x, timestep: t, schedule: scheduler.schedule)
+            let report = onStep.map { _ in
+                SamplingStep(index: index + 1, total: timesteps.count, timestep: t, sample: x, noise: noise,
+                             alphaBar: scheduler.schedule.alphaBar(t))
+            }
             x = scheduler.step(modelOutput: noise, timestep: t, sample: x, generator: generator)
+            if let report { try onStep?(report) }
         }
         return SampledBatch(images: x, condition: condition, steps: timesteps.count)
     }

@@ -16,7 +16,7 @@ struct SegMaDiffCommand: ParsableCommand {
         subcommands: [
             SeedMain.self, Train.self, Eval.self, EvalMany.self, Sample.self, Translate.self, Synthesize.self,
             BenchmarkSyntheticCommand.self, SampleVolume.self, Launch.self, ImportNifti.self, ImportDicom.self,
-            TrainSegmenterCommand.self, MetricsCommand.self, Demo.self, Version.self,
+            TrainSegmenterCommand.self, MetricsCommand.self, Demo.self, StudioCommand.self, Version.self,
         ],
         defaultSubcommand: SeedMain.self)
 

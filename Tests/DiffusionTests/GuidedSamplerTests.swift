@@ -37,6 +37,25 @@ import Torch
         #expect(result.images.abs().max().float <= 1)
     }
 
+    /// The step hook sees every step in order with its x̂0, and an error it throws ends the run there.
+    @Test func theStepHookReportsEachStepAndCanStopTheRun() throws {
+        struct Stop: Error {}
+        let denoiser = RecordingDenoiser(imageChannels: 1)
+        var sampler = GuidedSampler(scheduler: DDIMScheduler(), denoiser: denoiser.callAsFunction)
+        var seen: [(Int, Int, Int)] = []
+        sampler.onStep = { step in
+            seen.append((step.index, step.total, step.timestep))
+            #expect(step.predictedImage.shape == [1, 1, 4, 4] && step.predictedImage.abs().max().float <= 1)
+        }
+        let conditioning = Conditioning.none(batchSize: 1, height: 4, width: 4)
+        _ = try sampler.sample(conditioning: conditioning, imageChannels: 1, steps: 4, generator: Generator(seed: 1))
+        #expect(seen.map(\.0) == [1, 2, 3, 4] && seen.allSatisfy { $0.1 == 4 } && seen.map(\.2) == [750, 500, 250, 0])
+
+        sampler.onStep = { step in if step.index == 2 { throw Stop() } }
+        #expect(throws: Stop.self) { try sampler.sample(conditioning: conditioning, imageChannels: 1, steps: 4, generator: Generator(seed: 1)) }
+        #expect(denoiser.inputs.count == 6)
+    }
+
     /// The first input is the initial noise, drawn from the generator, or the noise passed in.
     @Test func initialNoiseComesFromTheGeneratorOrTheCaller() throws {
         let denoiser = RecordingDenoiser(imageChannels: 1)
