@@ -169,10 +169,13 @@ public final class StudioServer: Sendable {
             }
             return ext == "png" ? Reply.data(results.images[index], type: "image/png")
                                 : Reply.data(results.imageArrays[index], type: "application/octet-stream", download: "\(job.id)-\(index).npy")
-        case (.GET, 2, "mask.png"), (.GET, 2, "mask.npy"):
+        case (.GET, 2, "mask.png"), (.GET, 2, "mask.npy"), (.GET, 2, "mask-overlay.png"):
             guard let results = job.results else { throw StudioError(.conflict, "job \(job.id) has no results (\(job.state.rawValue))") }
-            return parts[1] == "mask.png" ? Reply.data(results.mask, type: "image/png")
-                                          : Reply.data(results.maskArray, type: "application/octet-stream", download: "\(job.id)-mask.npy")
+            switch parts[1] {
+            case "mask.png": return Reply.data(results.mask, type: "image/png")
+            case "mask-overlay.png": return Reply.data(results.maskOverlay, type: "image/png")
+            default: return Reply.data(results.maskArray, type: "application/octet-stream", download: "\(job.id)-mask.npy")
+            }
         default:
             throw StudioError.notFound("\(request.method.rawValue) \(request.path.prefix(80)): no such job API")
         }
