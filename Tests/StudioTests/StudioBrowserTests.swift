@@ -47,12 +47,39 @@ struct StudioBrowserTests {
         print("studio browser test: screenshot at \(shot.path)")
     }
 
+    /// The README's picture: the editor on a real run (STUDIO_SCREENSHOT_RUNS, with
+    /// STUDIO_SCREENSHOT_DATA), a stroke painted, three seeds generated; written to
+    /// STUDIO_SCREENSHOT_OUT (docs/studio.png). Runs only when asked.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["STUDIO_SCREENSHOT_RUNS"] != nil))
+    func documentationScreenshot() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let runs = URL(fileURLWithPath: environment["STUDIO_SCREENSHOT_RUNS"]!)
+        let studio = try StudioProcess(runs: [runs], data: environment["STUDIO_SCREENSHOT_DATA"].map { URL(fileURLWithPath: $0) })
+        let browser = try WebDriver(width: 1300, height: 1000)
+        try browser.open(studio.address)
+        try browser.wait(for: "return !!(window.studio && window.studio.ready)", timeout: 30, "the editor")
+        _ = try browser.execute("document.querySelector('#start').selectedIndex = Math.min(4, document.querySelector('#start').options.length - 1);")
+        try browser.click("#load-start")
+        try browser.wait(for: "return window.studio.sourceImage === document.querySelector('#start').value.split('|')[2]", timeout: 30, "the chosen mask")
+        _ = try browser.execute("document.querySelector('#steps').value = '50'; document.querySelector('#seeds').value = '0, 1, 2';")
+        try browser.click("#classes li[data-label='2']")
+        _ = try browser.execute("const s = document.querySelector('#brush-size'); s.value = '2'; s.dispatchEvent(new Event('input'));")
+        try browser.stroke(on: "#mask-canvas", from: (-40, 60), to: (50, 70))
+        _ = try generate(in: browser)
+        // The generated anatomy itself, without the class colours over it.
+        try browser.click("#show-masks")
+        Thread.sleep(forTimeInterval: 0.5)
+        let out = URL(fileURLWithPath: environment["STUDIO_SCREENSHOT_OUT"] ?? Self.artifacts.appendingPathComponent("studio.png").path)
+        try browser.screenshot().write(to: out)
+        print("studio screenshot: \(out.path)")
+    }
+
     /// Presses Generate and waits for the job's images; returns the job id.
     private func generate(in browser: WebDriver) throws -> String {
         let previous = try browser.execute("return window.studio.lastJob ? window.studio.lastJob.id : ''") as? String ?? ""
         try browser.click("#generate")
         try browser.wait(for: "const job = window.studio.lastJob; return !!(job && job.id !== '\(previous)' && job.state === 'done' && document.querySelector('#result-0 img.results-image').complete)",
-                         timeout: 60, "the generated image")
+                         timeout: 120, "the generated image")
         return try #require(try browser.execute("return window.studio.lastJob.id") as? String)
     }
 }
