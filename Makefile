@@ -66,6 +66,7 @@ gpu-bundle: $(SHIM_OBJ) $(CUDA_OBJ)
 	@g++ -shared -o $(GPU_BUNDLE)/lib/libctorch.so $(SHIM_OBJ) $(CUDA_OBJ) -L$(TORCH_DIR)/lib \
 	  -Wl,--no-as-needed -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed
 	@cp "$$(swift build -c release --show-bin-path)/segmadiff" $(GPU_BUNDLE)/lib/segmadiff
+	@cp -r "$$(swift build -c release --show-bin-path)/segmadiff_Studio.resources" $(GPU_BUNDLE)/lib/
 	@cp scripts/gpu-bundle/segmadiff scripts/gpu-bundle/rebuild-shim.sh $(GPU_BUNDLE)/
 	@cp -r Sources/CTorch/src Sources/CTorch/include Sources/CTorch/cuda $(GPU_BUNDLE)/shim/
 	@echo "gpu-bundle: $(GPU_BUNDLE) (copy the folder to the GPU host; run $(GPU_BUNDLE)/segmadiff)"

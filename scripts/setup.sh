@@ -4,6 +4,7 @@
 #    into .deps/python (git-ignored), unless LIBTORCH points at an existing torch package folder;
 #  - the Debian -dev packages it links (libpng, libjpeg, zlib, cairo, GDCM for DICOM) when missing, and
 #    gloo's headers (libgloo-dev), with which libtorch's Gloo process group declares itself;
+#  - chromium and chromium-driver, in which the studio's browser test runs its page (headless);
 #  - the tests' reference readers, nothing segmadiff runs needs: pydicom (with numpy and its JPEG
 #    plugins) and nibabel in a venv of their own, .deps/pychecks, and nnU-Net v2's dataset check in
 #    .deps/nnunet (using the torch above).
@@ -18,7 +19,7 @@ CUDA_WHEELS=("nvidia-cuda-runtime==13.2.86.*" "nvidia-cuda-cupti==13.2.86.*")
 DEPS=.deps
 
 need_apt=()
-for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libgloo-dev libgdcm-dev g++ make; do
+for pkg in libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libgloo-dev libgdcm-dev g++ make chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

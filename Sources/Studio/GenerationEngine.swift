@@ -61,6 +61,7 @@ final class GenerationEngine: @unchecked Sendable {
             imageArrays: try (0..<batch).map { try NPYFile.encode(units.selected(dim: 0, index: $0).contiguous()) },
             mask: try MaskImages.labelsPNG(request.labels.selected(dim: 0, index: 0)),
             maskArray: try NPYFile.encode(request.labels.selected(dim: 0, index: 0).contiguous()),
+            maskOverlay: try MaskImages.overlayPNG(request.labels.selected(dim: 0, index: 0), classes: request.classes),
             seconds: 0)
     }
 

@@ -12,6 +12,7 @@ final class Job: @unchecked Sendable {
         var imageArrays: [Data]
         var mask: Data
         var maskArray: Data
+        var maskOverlay: Data
         var seconds: Double
     }
 
@@ -63,6 +64,7 @@ final class Job: @unchecked Sendable {
         return ["images": (0..<count).map { "/api/jobs/\(id)/image/\($0).png" },
                 "arrays": (0..<count).map { "/api/jobs/\(id)/image/\($0).npy" },
                 "mask": "/api/jobs/\(id)/mask.png", "mask_array": "/api/jobs/\(id)/mask.npy",
+                "mask_overlay": "/api/jobs/\(id)/mask-overlay.png",
                 "seeds": request.seeds.map { Int($0) }, "seconds": _results?.seconds ?? 0]
     }
 

@@ -21,6 +21,8 @@ struct JobRequest: @unchecked Sendable {
     /// The real image to translate (a resolved path in the data folder).
     let image: String?
     let imageName: String?
+    /// The model's class count, for the palette.
+    let classes: Int
 
     static let maximumSeeds = 8
     static let maximumSteps = 1000
@@ -79,7 +81,8 @@ struct JobRequest: @unchecked Sendable {
             }
         }
         return JobRequest(run: run, mode: mode, labels: labels.unsqueezed(0), sampler: sampler, steps: steps,
-                          guidanceScale: guidance, seeds: seeds, strength: strength, image: image, imageName: imageName)
+                          guidanceScale: guidance, seeds: seeds, strength: strength, image: image, imageName: imageName,
+                          classes: spec.card.numSegmentationClasses)
     }
 
     private static func integer(_ value: Any?, name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {

@@ -22,7 +22,9 @@ struct PageFiles: Sendable {
     }
 
     private static func candidates() -> [String] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        // The running binary's own folder (also when started through PATH or a link).
+        let binary = ServedFolder.realPath("/proc/self/exe") ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let executable = (binary as NSString).deletingLastPathComponent
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Page").path
         return [executable + "/" + bundleName + "/Page", executable + "/" + bundleName, source]
     }

@@ -32,6 +32,7 @@ public final class StudioServer: Sendable {
     let data: DataCatalog?
     let page: PageFiles
     let queue: JobQueue
+    private let door: FrontDoor
     private let server: HTTPServer
 
     public init(_ settings: StudioSettings) throws {
@@ -45,17 +46,11 @@ public final class StudioServer: Sendable {
         }
         page = PageFiles()
         queue = JobQueue(engine: GenerationEngine())
-        let address: any SocketAddress
-        do {
-            switch settings.host {
-            case "localhost": address = try sockaddr_in.inet(ip4: "127.0.0.1", port: settings.port)
-            case let host where host.contains(":"): address = try sockaddr_in6.inet6(ip6: host, port: settings.port)
-            default: address = try sockaddr_in.inet(ip4: settings.host, port: settings.port)
-            }
-        } catch {
-            throw StudioSetupError(description: "--host \(settings.host) is not a numeric IPv4 or IPv6 address (or localhost)")
-        }
-        server = HTTPServer(config: HTTPServer.Configuration(address: address, timeout: 30, logger: .disabled))
+        // The server listens on a private Unix socket (an abstract name: no file to clean up); the
+        // front door on the TCP address checks every request head before passing it on.
+        let backend = sockaddr_un.unix(abstractNamespace: "segmadiff-studio-\(getpid())-\(AccessGate.newToken().prefix(16))")
+        door = try FrontDoor(host: settings.host, port: settings.port, backend: backend)
+        server = HTTPServer(config: HTTPServer.Configuration(address: backend, timeout: 30, logger: .disabled))
     }
 
     /// The token requests must carry; nil on loopback.
@@ -68,20 +63,16 @@ public final class StudioServer: Sendable {
             group.addTask { try await self.server.run() }
             group.addTask {
                 try await self.server.waitUntilListening(timeout: 30)
-                listening(await self.address())
+                self.door.start()
+                listening(self.address())
             }
             try await group.waitForAll()
         }
     }
 
-    private func address() async -> String {
-        var port = Int(settings.port)
-        switch await server.listeningAddress {
-        case .ip4(_, let bound), .ip6(_, let bound): port = Int(bound)
-        default: break
-        }
+    private func address() -> String {
         let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-        return "http://\(host):\(port)/" + (token.map { "?token=\($0)" } ?? "")
+        return "http://\(host):\(door.port)/" + (token.map { "?token=\($0)" } ?? "")
     }
 
     func respond(_ request: HTTPRequest) async -> HTTPResponse {
@@ -169,10 +160,13 @@ public final class StudioServer: Sendable {
             }
             return ext == "png" ? Reply.data(results.images[index], type: "image/png")
                                 : Reply.data(results.imageArrays[index], type: "application/octet-stream", download: "\(job.id)-\(index).npy")
-        case (.GET, 2, "mask.png"), (.GET, 2, "mask.npy"):
+        case (.GET, 2, "mask.png"), (.GET, 2, "mask.npy"), (.GET, 2, "mask-overlay.png"):
             guard let results = job.results else { throw StudioError(.conflict, "job \(job.id) has no results (\(job.state.rawValue))") }
-            return parts[1] == "mask.png" ? Reply.data(results.mask, type: "image/png")
-                                          : Reply.data(results.maskArray, type: "application/octet-stream", download: "\(job.id)-mask.npy")
+            switch parts[1] {
+            case "mask.png": return Reply.data(results.mask, type: "image/png")
+            case "mask-overlay.png": return Reply.data(results.maskOverlay, type: "image/png")
+            default: return Reply.data(results.maskArray, type: "application/octet-stream", download: "\(job.id)-mask.npy")
+            }
         default:
             throw StudioError.notFound("\(request.method.rawValue) \(request.path.prefix(80)): no such job API")
         }

@@ -110,6 +110,8 @@ struct Demo: ParsableCommand {
           \(firstModel)/mask_removal.png          one row per class removed (also .pdf)
           \(root.path)/seeds/seed-\(seed)/samples_many_\(samples)/   generated images, the masks used, manifest.json, metrics.json
           \(firstModel)/logs/                     TensorBoard: tensorboard --logdir \(firstModel)/logs
+        segmadiff demo: paint masks and generate from them in the browser (then open the address it prints):
+          segmadiff studio --runs \(root.path) --data \(root.appendingPathComponent("data").path)
         """)
     }
 

@@ -18,6 +18,8 @@ import Testing
         #expect(result.stdout.contains("split by image"))
         #expect(result.stdout.contains("segmenter Dice on real test slices") && !result.stdout.contains("val Dice 0"))
         #expect(result.stdout.contains("over seeds 4, 5"))
+        // It ends with the command that opens its run in the studio.
+        #expect(result.stdout.contains("segmadiff studio --runs \(scratch.url.appendingPathComponent("demo").path) --data "))
         // The folder is marked as the demo's, so that only a demo may later reuse it.
         #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("demo/.segmadiff-demo").path))
         let demo = scratch.url.appendingPathComponent("demo")

@@ -39,7 +39,7 @@ struct RawHTTP {
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
         let connection = try Connection(host: host, port: port)
         try connection.write(Data((head + "\r\n").utf8) + body)
-        return try Self.parse(try connection.readAll())
+        return try Self.parse(try connection.readResponse())
     }
 
     /// Sends bytes as they are and returns what comes back: one whole response (by its
@@ -47,15 +47,7 @@ struct RawHTTP {
     func raw(_ bytes: Data, timeout: TimeInterval = 5) throws -> Data {
         let connection = try Connection(host: host, port: port, timeout: timeout)
         try? connection.write(bytes)
-        var data = Data()
-        while let chunk = try? connection.read() {
-            data += chunk
-            if let end = data.range(of: Data("\r\n\r\n".utf8)), let response = try? Self.parse(data),
-               let length = response.headers["content-length"].flatMap(Int.init), data.count - end.upperBound >= length {
-                break
-            }
-        }
-        return data
+        return (try? connection.readResponse()) ?? Data()
     }
 
     static func parse(_ data: Data) throws -> Response {
@@ -135,9 +127,21 @@ struct RawHTTP {
             return Data(buffer[0..<count])
         }
 
-        func readAll() throws -> Data {
+        /// One response: up to its Content-Length, or to the end of the stream (chunked or closing).
+        /// What arrived before an error or timeout is returned when there is any.
+        func readResponse() throws -> Data {
             var data = Data()
-            while let chunk = try read() { data += chunk }
+            do {
+                while let chunk = try read() {
+                    data += chunk
+                    if let end = data.range(of: Data("\r\n\r\n".utf8)), let response = try? RawHTTP.parse(data),
+                       let length = response.headers["content-length"].flatMap(Int.init), data.count - end.upperBound >= length {
+                        break
+                    }
+                }
+            } catch {
+                if data.isEmpty { throw error }
+            }
             return data
         }
     }

@@ -74,9 +74,21 @@ import Testing
         chunked += Data("0\r\n\r\n".utf8)
         let grown = try client.raw(chunked, timeout: 20)
         #expect(String(decoding: grown, as: UTF8.self).hasPrefix("HTTP/1.1 413"), "\(String(decoding: grown.prefix(200), as: UTF8.self))")
-        // Bytes that are not HTTP: the connection is closed; the server goes on.
-        _ = try client.raw(Data("\u{1}\u{2}garbage\r\n\r\n".utf8))
-        _ = try client.raw(Data("GET\r\n\r\n".utf8))
+        // Heads that are not HTTP, or too long to read: a 4xx with a one-line reason, answered at once.
+        let started = Date()
+        let longLine = "GET /api/runs?x=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        let longHeader = "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + String(repeating: "b", count: 40_000) + "\r\n\r\n"
+        let manyHeaders = "GET /api/runs HTTP/1.1\r\n" + String(repeating: "X-A: 1\r\n", count: 150) + "\r\n"
+        for (bytes, status) in [(Data("\u{1}\u{2}garbage\r\n\r\n".utf8), 400), (Data("GET\r\n\r\n".utf8), 400),
+                                (Data("GET /api/runs HTTP/1.1\r\nno colon here\r\n\r\n".utf8), 400),
+                                (Data("GET api/runs HTTP/1.1\r\n\r\n".utf8), 400), (Data([0xFF, 0xFE, 0x0D, 0x0A, 0x0D, 0x0A]), 400),
+                                (Data(longLine.utf8), 431), (Data(longHeader.utf8), 431), (Data(manyHeaders.utf8), 431),
+                                (Data(repeating: 0x41, count: 100_000), 431)] {
+            let answer = try RawHTTP.parse(try client.raw(bytes))
+            #expect(answer.status == status, "\(String(decoding: bytes.prefix(40), as: UTF8.self)): \(answer.status)")
+            #expect((answer.json["error"] as? String).map { !$0.isEmpty && !$0.contains("\n") } == true)
+        }
+        #expect(Date().timeIntervalSince(started) < 10, "malformed heads took \(Date().timeIntervalSince(started)) s")
         for (method, target, status) in [("GET", "/api/nothing", 404), ("PUT", "/api/runs", 404), ("GET", "/api/jobs/j999", 404),
                                          ("GET", "/page/missing.js", 404), ("DELETE", "/", 404)] {
             let response = try client.send(method, target)
