@@ -115,11 +115,13 @@ struct SampleVolume: ParsableCommand {
         }
         lines.append("adjacent-slice NCC: generated \(ncc(s.agreement))")
         if let real = s.realAgreement { lines.append("adjacent-slice NCC: real      \(ncc(real))") }
-        if let dice = s.dice {
+        func dice(_ d: SliceDice) -> String {
             let value = { (mean: Double?) in mean.map { String(format: "%.3f", $0) } ?? "none" }
-            let splits = dice.bySplit.map { "\($0.split.rawValue) \(value($0.mean)) (\($0.slices))" }.joined(separator: ", ")
-            lines.append("slice Dice (segmenter vs labels): all \(value(dice.mean)) (\(dice.slices) slices)" + (splits.isEmpty ? "" : "; by split of the model's data: \(splits)"))
+            let splits = d.bySplit.map { "\($0.split.rawValue) \(value($0.mean)) (\($0.slices))" }.joined(separator: ", ")
+            return "all \(value(d.mean)) (\(d.slices) slices)" + (splits.isEmpty ? "" : "; by split of the model's data: \(splits)")
         }
+        if let d = s.dice { lines.append("slice Dice (segmenter vs labels): generated \(dice(d))") }
+        if let d = s.realDice { lines.append("slice Dice (segmenter vs labels): real      \(dice(d))") }
         if let dicom = s.dicom { lines.append("DICOM series: \(dicom)") }
         if !s.figures.isEmpty { lines.append("figure: \(s.figures.joined(separator: ", "))") }
         return lines.joined(separator: "\n")

@@ -151,11 +151,14 @@ import Training
                                                  "--num_segmentation_classes", "3", "--img_size", "16", "--num_epochs", "1",
                                                  "--output_dir", "seg", "--threads", "1"], in: scratch.url)
         #expect(model.status == 0 && segmenter.status == 0, "\(model.stderr)\(segmenter.stderr)")
-        let result = try sampleVolume("plain", "seg.nii.gz", "out/scored.nii", ["--segmenter", "seg"])
+        let result = try sampleVolume("plain", "seg.nii.gz", "out/scored.nii", ["--segmenter", "seg", "--image", "mr.nii.gz"])
         #expect(result.status == 0, "\(result.stderr)")
-        let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("slice Dice") }.map(String.init) ?? ""
-        #expect(line.contains("all ") && line.contains("(10 slices)"), "\(result.stdout)")
-        #expect(line.contains("by split of the model's data: train") && line.contains("val") && line.contains("test"), "\(line)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        for which in ["generated", "real"] {
+            let line = lines.first { $0.hasPrefix("slice Dice (segmenter vs labels): \(which)") } ?? ""
+            #expect(line.contains("all ") && line.contains("(10 slices)"), "\(which): \(result.stdout)")
+            #expect(line.contains("by split of the model's data: train") && line.contains("val") && line.contains("test"), "\(line)")
+        }
 
         let wrong = try sampleVolume("plain", "seg.nii.gz", "out/wrong.nii", ["--segmenter", "missing"])
         #expect(wrong.status == 2 && wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")

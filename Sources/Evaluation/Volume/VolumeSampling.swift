@@ -26,6 +26,8 @@ public enum VolumeSampling {
         public var realAgreement: SliceAgreement?
         /// With `--segmenter`: how well the generated slices follow their labels.
         public var dice: SliceDice?
+        /// The same segmenter on the real image's slices (`--image`), scored the same way.
+        public var realDice: SliceDice?
         public var figures: [String]
     }
 
@@ -57,6 +59,8 @@ public enum VolumeSampling {
 
         let generator = try SliceGenerator(model: model, options: options.evaluation, correlation: options.sliceNoiseCorrelation)
         var dice = try options.segmenter.map { try SliceDiceMeter(path: $0, classes: model.classCount, device: options.evaluation.device) }
+        var realDice = real == nil ? nil : dice
+        let realSlices = real.map { stack.slices(reorientation.forward($0)) }
         let units = VolumeUnits(normalization: model.card.normalization, record: record, window: options.window)
         var slices = [Tensor?](repeating: nil, count: count)
         let conditioning = generator.conditioning
@@ -72,7 +76,14 @@ public enum VolumeSampling {
             if conditioning.previousSlice {
                 made = [indices[0]: images.selected(dim: 0, index: 0)]
             }
-            dice?.add(images, labels: labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })), indices: indices)
+            let chosenLabels = labelSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) }))
+            dice?.add(images, labels: chosenLabels, indices: indices)
+            if let realSlices, realDice != nil {
+                // The real slices as the model's data showed them: in [-1, 1] at the model's size.
+                let shown = units.modelRange(realSlices.indexSelect(dim: 0, index: Tensor(indices.map { Int64($0) })).unsqueezed(1))
+                realDice?.add(shown.interpolated(height: generator.side, width: generator.side, mode: .bilinearAntialias),
+                              labels: chosenLabels, indices: indices)
+            }
             let values = units.values(images.interpolated(height: rows, width: columns, mode: .bilinearAntialias)).squeezed(1)
             for (row, index) in indices.enumerated() { slices[index] = values.selected(dim: 0, index: row) }
             if conditioning.previousSlice, (start + 1) % 16 != 0, start + 1 < chosen.count { continue }
@@ -98,7 +109,8 @@ public enum VolumeSampling {
         }
         // Slice indices are the import's only along the axis the model's data were cut on.
         let importAxis = record.map { AnatomicalAxis(worldAxis: sliceOrientation.worldAxes[voxelAxis($0.axis)]) }
-        let sliceDice = dice?.summary(roles: importAxis == axis ? SliceDiceMeter.roles(record: recordPath, image: options.image) : nil)
+        let roles = importAxis == axis ? SliceDiceMeter.roles(record: recordPath, image: options.image) : nil
+        let sliceDice = dice?.summary(roles: roles)
         var figures: [String] = []
         if let figure = options.figure {
             let caption = "\(generator.choice.rawValue), \(generator.steps) steps, seed \(options.evaluation.seed), slice noise correlation \(options.sliceNoiseCorrelation), \(axis.rawValue) slices; model \(MaskRemovalFigure.shownPath(model.folder.path))"
@@ -111,7 +123,7 @@ public enum VolumeSampling {
         return Summary(output: options.output, dicom: options.dicom, generated: chosen.count, leftEmpty: count - chosen.count, axis: axis,
                        labelOrientation: labelOrientation.description, sliceOrientation: sliceOrientation.description,
                        units: units.description, record: recordPath, agreement: agreement, realAgreement: realAgreement,
-                       dice: sliceDice, figures: figures)
+                       dice: sliceDice, realDice: realDice?.summary(roles: roles), figures: figures)
     }
 
     /// "x", "y", "z" -> 0, 1, 2.

@@ -52,6 +52,12 @@ public struct VolumeUnits: Sendable {
         ImageOutput.unitRange(images.to(.float32)) * scale + offset
     }
 
+    /// Values in these units -> the model's [-1, 1] (clamped): a real image as the model's data
+    /// showed it.
+    public func modelRange(_ values: Tensor) -> Tensor {
+        (((values.to(.float32) - offset) / scale).clamped(min: 0, max: 1)) * 2 - 1
+    }
+
     /// The value of black (u = 0): what slices left unsampled hold.
     public var background: Double { offset }
 
