@@ -63,7 +63,9 @@ enum MaskImages {
 
     /// The labels [1, H, W] as a transparent RGBA PNG in the class palette (background clear).
     static func overlayPNG(_ labels: Tensor, classes: Int) throws -> Data {
-        let count = max(classes, Int(labels.max().item) + 1, 1)
+        let top = labels.max().item
+        guard top.isFinite, top < 65536 else { throw StudioError.badRequest("the mask's labels are not class numbers") }
+        let count = max(classes, Int(top) + 1, 1)
         var table = [UInt8]()
         for label in 0..<count {
             let colour = MaskPalette.colour(label)

@@ -371,7 +371,7 @@ function addLinks(record, results) {
       `<a href="${results.arrays[index]}" download="seed-${seed}.npy">NPY</a>` +
       `<a href="${results.mask}" download="mask.png">mask PNG</a>` +
       `<a href="${results.mask_array}" download="mask.npy">mask NPY</a>` +
-      `<a href="#" class="edit-result">edit this image's mask</a>`;
+      `<a href="#" class="edit-result">show under the mask</a>`;
     card.querySelector('.edit-result').addEventListener('click', (event) => {
       event.preventDefault();
       loadImage(results.images[index]).then((image) => { studio.baseImage = image; draw(); });
