@@ -46,12 +46,13 @@ public final class StudioServer: Sendable {
             throw StudioSetupError(description: error.reason)
         }
         page = PageFiles()
-        queue = JobQueue(engine: GenerationEngine())
         // The server listens on a private Unix socket (an abstract name: no file to clean up); the
         // front door on the TCP address checks every request head before passing it on.
         let backend = sockaddr_un.unix(abstractNamespace: "segmadiff-studio-\(getpid())-\(AccessGate.newToken().prefix(16))")
         door = try FrontDoor(host: settings.host, port: settings.port, backend: backend)
         server = HTTPServer(config: HTTPServer.Configuration(address: backend, timeout: 30, logger: .disabled))
+        // Last: its thread runs for the life of the process, so it starts only once nothing can fail.
+        queue = JobQueue(engine: GenerationEngine())
     }
 
     /// The token requests must carry; nil on loopback.
