@@ -21,7 +21,7 @@ final class JobQueue: @unchecked Sendable {
 
     init(engine: GenerationEngine) {
         self.engine = engine
-        let thread = Thread { [unowned self] in self.work() }
+        let thread = Thread { [self] in work() }
         thread.name = "studio-engine"
         thread.stackSize = 16 << 20
         thread.start()

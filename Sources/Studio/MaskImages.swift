@@ -63,7 +63,9 @@ enum MaskImages {
 
     /// The labels [1, H, W] as a transparent RGBA PNG in the class palette (background clear).
     static func overlayPNG(_ labels: Tensor, classes: Int) throws -> Data {
-        let count = max(classes, Int(labels.max().item) + 1, 1)
+        let top = labels.max().item
+        guard top.isFinite, top < 65536 else { throw StudioError.badRequest("the mask's labels are not class numbers") }
+        let count = max(classes, Int(top) + 1, 1)
         var table = [UInt8]()
         for label in 0..<count {
             let colour = MaskPalette.colour(label)
@@ -76,11 +78,15 @@ enum MaskImages {
         return try PixelCodec.encodePNG(rgba)
     }
 
-    /// A grid of grey masks (training and eval grids, min-max scaled over the class range) as labels.
+    /// A grid of grey masks as labels. Training and eval grids scale each grid's labels min-max to
+    /// 0-255, so the largest label present becomes 255: the grey levels are multiples of 255/m for
+    /// that largest label m, which the closest two levels give (capped at the model's K - 1).
     static func gridLabels(_ raw: RawImage, classes: Int) -> Tensor {
-        let grey = raw.samples.narrowed(dim: 0, start: 0, length: 1).to(.float32)
-        let maximum = raw.integerMaximum ?? 255
-        return (grey / maximum * Double(max(classes - 1, 1))).rounded().to(.int64)
+        let grey = raw.samples.narrowed(dim: 0, start: 0, length: 1).to(.float32) / (raw.integerMaximum ?? 255) * 255
+        let levels = Set(grey.rounded().to(.uint8).contiguous().scalars(as: UInt8.self)).union([0]).sorted()
+        let closest = zip(levels, levels.dropFirst()).map { Double($1) - Double($0) }.min() ?? 255
+        let largest = min(max(Int((255 / closest).rounded()), 1), max(classes - 1, 1))
+        return (grey / 255 * Double(largest)).rounded().to(.int64)
     }
 
     /// The labels [1, H, W] as a grey PNG of the labels themselves (16-bit above 255).

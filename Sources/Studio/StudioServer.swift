@@ -20,8 +20,9 @@ public struct StudioSettings: Sendable {
     }
 }
 
-/// The studio: a local web app over the runs and data given, served by FlyingFox. Every request
-/// passes the access gate, then one router; every refusal is a 4xx with a one-line JSON reason.
+/// The studio: a local web app over the runs and data given, served by FlyingFox behind the front
+/// door. Every request passes the access gate, then one router; every refusal is a 4xx with a
+/// one-line JSON reason.
 public final class StudioServer: Sendable {
     /// The largest request body read (a 1024 x 1024 mask as JSON is about 3 MB).
     static let maximumBody = 8 << 20
@@ -45,12 +46,13 @@ public final class StudioServer: Sendable {
             throw StudioSetupError(description: error.reason)
         }
         page = PageFiles()
-        queue = JobQueue(engine: GenerationEngine())
         // The server listens on a private Unix socket (an abstract name: no file to clean up); the
         // front door on the TCP address checks every request head before passing it on.
         let backend = sockaddr_un.unix(abstractNamespace: "segmadiff-studio-\(getpid())-\(AccessGate.newToken().prefix(16))")
         door = try FrontDoor(host: settings.host, port: settings.port, backend: backend)
         server = HTTPServer(config: HTTPServer.Configuration(address: backend, timeout: 30, logger: .disabled))
+        // Last: its thread runs for the life of the process, so it starts only once nothing can fail.
+        queue = JobQueue(engine: GenerationEngine())
     }
 
     /// The token requests must carry; nil on loopback.
@@ -124,7 +126,9 @@ public final class StudioServer: Sendable {
             let run = try catalog.run(try query(request, "run"))
             let size = try modelSize(run)
             let path = try file(try query(request, "file"))
-            return Reply.json(try Engine.catching { MaskImages.json(try MaskImages.labels(file: path, size: size)) })
+            // Read back only when every libtorch call succeeded.
+            let labels = try Engine.catching { try MaskImages.labels(file: path, size: size) }
+            return Reply.json(MaskImages.json(labels))
         case (.GET, "queue", 1):
             return Reply.json(queue.summary())
         case (.POST, "jobs", 1):

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Studio
 import Torch
+import Training
 
 /// `segmadiff studio`: a local web app over trained runs: browse their samples, paint a mask and
 /// watch the generated image follow.
@@ -51,7 +52,7 @@ struct StudioCommand: ParsableCommand {
         do {
             server = try StudioServer(settings)
         } catch let error as StudioSetupError {
-            throw ValidationError(error.description)
+            throw UsageError(error.description)
         }
         let stopped = DispatchSemaphore(value: 0)
         let failure = FailureBox()
@@ -70,7 +71,7 @@ struct StudioCommand: ParsableCommand {
         }
         stopped.wait()
         if let error = failure.error {
-            throw ValidationError("--host \(host) --port \(port): cannot serve (\(error.localizedDescription)); choose another port with --port")
+            throw UsageError("--host \(host) --port \(port): cannot serve (\(error.localizedDescription)); choose another port with --port")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Testing
+import Torch
 
 /// A running studio over HTTP on the tiny run: the runs and their samples, a generation followed
 /// through its events to PNGs that decode, translation, and stopping a job.
@@ -38,6 +39,20 @@ import Testing
         #expect(samples.first?["mask"] as? String == "data:mask/all/test/case00.png")
         #expect(samples.first?["image"] as? String == "data:img/test/case00.png")
         #expect(samples.count == 10)
+    }
+
+    /// A grid's grey masks are min-max scaled, so its levels 0, 128, 255 are the labels 0, 1, 2.
+    @Test func gridMasksAreColouredByTheirLabels() throws {
+        let folder = tiny.runs.appendingPathComponent("grids")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let grey: [UInt8] = [0, 128, 255, 128]
+        try PixelCodec.encodePNG(Tensor(grey, shape: [1, 2, 2])).write(to: folder.appendingPathComponent("levels.png"))
+        let overlay = try PixelCodec.decode(try client.get("/api/overlay?run=0:tiny&kind=grid&file=0:grids/levels.png").body)
+        let rgba = overlay.samples.to(.int64).scalars(as: Int64.self)
+        // Channel-major [4, 2, 2]: pixel 1 is class 1 (#e69f00), pixel 2 class 2 (#56b4e9), pixel 0 clear.
+        #expect([rgba[1], rgba[5], rgba[9], rgba[13]] == [0xe6, 0x9f, 0x00, 255])
+        #expect([rgba[2], rgba[6], rgba[10], rgba[14]] == [0x56, 0xb4, 0xe9, 255])
+        #expect(rgba[12] == 0)
     }
 
     @Test func aGenerationStreamsItsProgressToImagesThatDecode() throws {

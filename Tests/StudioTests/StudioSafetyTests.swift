@@ -99,6 +99,28 @@ import Testing
         #expect(studio.process.isRunning)
     }
 
+    /// Folders and addresses it cannot serve end it at once, in one line, with status 2.
+    @Test func startUpErrorsAreOneLineWithStatusTwo() throws {
+        let running = try StudioProcess(runs: [tiny.runs], data: nil)
+        let port = running.client.port
+        for (arguments, words) in [(["--runs", "/nonexistent-runs"], "/nonexistent-runs: folder not found"),
+                                   (["--runs", tiny.runs.path, "--host", "1.2.3"], "--host 1.2.3"),
+                                   (["--runs", tiny.runs.path, "--data", tiny.runs.path], "no masks/ folder"),
+                                   (["--runs", tiny.runs.path, "--port", "\(port)"], "Address already in use")] {
+            let process = Process()
+            process.executableURL = StudioProcess.binary
+            process.arguments = ["studio"] + arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2, "\(arguments): \(text)")
+            #expect(text.hasPrefix("segmadiff: error: ") && text.contains(words) && text.split(separator: "\n").count == 1, "\(text)")
+        }
+    }
+
     @Test func aForeignHostNameIsRefusedOnLoopback() throws {
         let studio = try StudioProcess(runs: [tiny.runs], data: nil)
         #expect(studio.token == nil)

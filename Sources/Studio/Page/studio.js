@@ -371,7 +371,7 @@ function addLinks(record, results) {
       `<a href="${results.arrays[index]}" download="seed-${seed}.npy">NPY</a>` +
       `<a href="${results.mask}" download="mask.png">mask PNG</a>` +
       `<a href="${results.mask_array}" download="mask.npy">mask NPY</a>` +
-      `<a href="#" class="edit-result">edit this image's mask</a>`;
+      `<a href="#" class="edit-result">show under the mask</a>`;
     card.querySelector('.edit-result').addEventListener('click', (event) => {
       event.preventDefault();
       loadImage(results.images[index]).then((image) => { studio.baseImage = image; draw(); });
@@ -414,6 +414,7 @@ async function loadGalleries() {
 }
 
 function switchView(name) {
+  history.replaceState(null, '', name === 'samples' ? '#samples' : location.pathname + location.search);
   for (const tab of document.querySelectorAll('.tab')) tab.classList.toggle('active', tab.dataset.view === name);
   $('#view-editor').classList.toggle('hidden', name !== 'editor');
   $('#view-samples').classList.toggle('hidden', name !== 'samples');
@@ -448,6 +449,8 @@ function install() {
   window.addEventListener('pagehide', () => {
     if (studio.job) navigator.sendBeacon(`/api/jobs/${studio.job.id}/cancel${token ? '?token=' + token : ''}`);
   });
+  // #samples opens the samples view (a link or bookmark to it).
+  if (location.hash === '#samples') switchView('samples');
   loadRuns().then(() => { studio.ready = true; }).catch(fail);
 }
 
