@@ -121,6 +121,13 @@ import Training
         // The image, its mask, the previous slice's image and whether there is one.
         #expect(try inChannels("prev") == 4)
 
+        let orphan = try train("orphan", ["--previous_slice_noise", "0.5"])
+        #expect(orphan.status == 2 && orphan.stderr.contains("--previous_slice_noise 0.5 spoils the previous slice"), "\(orphan.stderr)")
+        let spoilt = try train("spoilt", ["--condition_on_previous_slice", "--previous_slice_noise", "0.5"])
+        #expect(try spoilt.status == 0 && card("spoilt").previousSliceNoise == 0.5, "\(spoilt.stderr)")
+        let spoiltVolume = try sampleVolume("spoilt", "seg.nii.gz", "out/spoilt.nii")
+        #expect(spoiltVolume.status == 0, "\(spoiltVolume.stderr)")
+
         // Independent noise, one slice per batch: a slice's own noise and labels are all that differ.
         let flags = ["--slice_noise_correlation", "0", "--eval_batch_size", "1"]
         for run in ["prev", "plain"] {
