@@ -7,9 +7,9 @@ import Torch
 /// - **context slices** (2.5-D conditioning, `--context_slices k`): the masks of the k slices on each
 ///   side, encoded as the slice's own mask is and following it as extra channels, in slice order
 ///   (-k ... -1, then 1 ... k);
-/// - **the previous slice** (`--condition_on_previous_slice`): the image of the slice before (index
-///   - 1 along the axis; zeros where there is none) and one channel that is 1 where there is one and 0
-///   where there is not, after the masks. Training takes the real previous slice; `sample-volume`
+/// - **the previous slice** (`--condition_on_previous_slice`): the image of the slice before it along
+///   the axis (zeros where there is none) and one channel that is 1 where there is one and 0 where
+///   there is not, after the masks. Training takes the real previous slice; `sample-volume`
 ///   generates slices in order and feeds each the one it generated before.
 ///
 /// Both are fixed by training and recorded in the model's card.
