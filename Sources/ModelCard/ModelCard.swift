@@ -26,6 +26,9 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// Whether the network also sees the slice before its own (`--condition_on_previous_slice`):
     /// its image and a channel saying whether there is one. Absent means no.
     public var conditionOnPreviousSlice: Bool?
+    /// The standard deviation of the Gaussian noise added to the previous slice's image, in the
+    /// image's [-1, 1], in training and sampling alike (`--previous_slice_noise`); absent means 0.
+    public var previousSliceNoise: Double?
     public var segmadiffVersion: String?
     /// The optimizer step these weights were saved at (absent in cards written before checkpoints
     /// recorded it): a resume checks it against training_state/state.json, so that weights and
@@ -64,6 +67,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         case cfgPUncond = "cfg_p_uncond"
         case contextSlices = "context_slices"
         case conditionOnPreviousSlice = "condition_on_previous_slice"
+        case previousSliceNoise = "previous_slice_noise"
         case segmadiffVersion = "segmadiff_version"
         case globalStep = "global_step"
     }

@@ -68,6 +68,8 @@ public struct RunSpecRequest: Sendable {
     public var contextSlices: Int?
     /// `--condition_on_previous_slice` (only ever given as true).
     public var previousSlice: Bool?
+    /// `--previous_slice_noise`.
+    public var previousSliceNoise: Double?
 
     public init() {}
 
@@ -87,7 +89,8 @@ extension RunSpec {
         let encoding = request.maskEncoding ?? .scaled
         let mode = request.channelMode ?? .single
         let slices = SliceConditioning(contextSlices: guided ? (request.contextSlices ?? 0) : 0,
-                                       previousSlice: guided && request.previousSlice == true)
+                                       previousSlice: guided && request.previousSlice == true,
+                                       previousSliceNoise: request.previousSliceNoise ?? 0)
         let maskChannels = guided ? slices.channels(encoder: MaskEncoder(encoding: encoding, channelMode: mode, classes: classes,
                                                                          segTypeCount: max(1, segTypes.count)),
                                                     imageChannels: imageChannels) : 0
@@ -100,12 +103,13 @@ extension RunSpec {
                                         layersPerBlock: request.layersPerBlock ?? RunSpecRequest.defaultLayersPerBlock,
                                         blockOutChannels: request.blockOutChannels ?? RunSpecRequest.defaultBlockOutChannels)
         let cfg = guided ? (request.cfgPUncond ?? 0) : 0
-        let card = ModelCard(mdformer: mdformer, maskEncoding: encoding, segmentationChannelMode: mode,
+        var card = ModelCard(mdformer: mdformer, maskEncoding: encoding, segmentationChannelMode: mode,
                              segTypes: segTypes, numSegmentationClasses: classes, numImageChannels: imageChannels,
                              normalization: request.normalization ?? .none, classNames: request.classNames,
                              cfgPUncond: cfg > 0 ? cfg : nil,
                              contextSlices: slices.contextSlices > 0 ? slices.contextSlices : nil,
                              conditionOnPreviousSlice: slices.previousSlice ? true : nil, segmadiffVersion: SegMaDiffVersion.current)
+        card.previousSliceNoise = slices.previousSliceNoise > 0 ? slices.previousSliceNoise : nil
         var scheduler = SchedulerConfig(kind: request.schedulerKind ?? .ddpm)
         scheduler.predictionType = (request.prediction ?? .epsilon).rawValue
         return RunSpec(unet: unet, card: card, scheduler: scheduler)
@@ -198,6 +202,7 @@ extension RunSpec {
             if request.previousSlice == true, !card.seesPreviousSlice {
                 found.append("--condition_on_previous_slice contradicts the saved model, which does not take the previous slice (\(cardFile))")
             }
+            check("--previous_slice_noise", request.previousSliceNoise, card.previousSliceNoise ?? 0, cardFile, text)
             if let segTypes, !card.segTypes.isEmpty, segTypes != card.segTypes {
                 found.append("the mask folders \(segTypes.joined(separator: ",")) contradict the saved seg types \(card.segTypes.joined(separator: ",")) (\(cardFile))")
             }

@@ -48,6 +48,7 @@ enum FlagChecks {
         try number("--ema_decay", o.emaDecay, in: 0, below: 1)
         try number("--cfg_p_uncond", o.cfgPUncond, in: 0, below: 1)
         if let k = o.givenContextSlices { try integer("--context_slices", k, 0...maximumContextSlices) }
+        if let sigma = o.givenPreviousSliceNoise { try number("--previous_slice_noise", sigma, in: 0, through: 10) }
         try number("--guidance_scale", o.guidanceScale, atLeast: 0)
         try number("--guidance_detail_scale", o.guidanceDetailScale, atLeast: 0)
         try number("--guidance_rescale", o.guidanceRescale, in: 0, through: 1)

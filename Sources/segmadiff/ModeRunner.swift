@@ -112,6 +112,9 @@ struct ModeRunner {
             let flag = (request.contextSlices ?? 0) > 0 ? "--context_slices" : "--condition_on_previous_slice"
             throw UsageError("\(flag) conditions on neighbouring slices, but this model is not --segmentation_guided; add --segmentation_guided or drop \(flag)")
         }
+        if let sigma = request.previousSliceNoise, sigma > 0, request.previousSlice != true {
+            throw UsageError("--previous_slice_noise \(sigma) spoils the previous slice, but this model does not take one; add --condition_on_previous_slice or drop --previous_slice_noise")
+        }
         try options.checkImageSizeFitsLevels()
         return RunSpec.fresh(request, segTypes: segTypeNames())
     }

@@ -64,6 +64,9 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .customLong("condition_on_previous_slice"), help: ArgumentHelp("Also condition each slice on the image of the slice before it (with a channel saying whether there is one); sample-volume then generates the slices in order, each from the one it generated before (a saved model's own).", discussion: "Needs the import's slices.csv, as --context_slices does. Eval modes other than sample-volume generate every slice as a volume's first (no previous slice)."))
     var conditionOnPreviousSlice = false
 
+    @Option(name: .customLong("previous_slice_noise"), help: "With --condition_on_previous_slice: the standard deviation of Gaussian noise added to the previous slice's image (in [-1, 1]) in training and sampling alike, so the model cannot copy it (default: 0; a saved model's own).")
+    var givenPreviousSliceNoise: Double?
+
     @Option(name: .customLong("guidance_scale"), help: ArgumentHelp("Sampling: mask guidance strength w; 0 is plain conditioning. Needs a model trained with --cfg_p_uncond; helps models that follow their masks loosely (best near 1); on models that already follow them it only costs a little realism.", discussion: "eps = eps(x, mask) + w low(D) + d high(D), D = eps(x, mask) - eps(x, blank), where high(D) is D's finest octave and d is --guidance_detail_scale; d = w is the standard (1 + w) eps(x, mask) - w eps(x, blank)."))
     var guidanceScale = 0.0
 
@@ -292,6 +295,7 @@ struct RunOptions: ParsableArguments {
         request.classNames = classNames?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         request.contextSlices = givenContextSlices
         request.previousSlice = conditionOnPreviousSlice ? true : nil
+        request.previousSliceNoise = givenPreviousSliceNoise
         return request
     }
 }

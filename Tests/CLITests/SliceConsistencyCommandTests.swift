@@ -97,6 +97,16 @@ import Training
                                             "--eval_sample_size", "1", "--sampler", "ddim", "--num_inference_steps", "2", "--threads", "1"],
                                            in: scratch.url)
         #expect(bare.status == 0 && bare.stderr.contains("each mask stands for its neighbours too"), "\(bare.stderr)")
+        let common = ["--checkpoint_dir", "ctx", "--sampler", "ddim", "--num_inference_steps", "2", "--threads", "1"]
+        let figure = try SegMaDiffBinary.run(["--mode", "eval", "--eval_mask_removal", "--seg_dir", "data/masks", "--img_dir", "data/images",
+                                              "--output_dir", "ctx_eval"] + common, in: scratch.url)
+        #expect(figure.status == 0, "\(figure.stderr)")
+        let translated = try SegMaDiffBinary.run(["translate", "--images", "data/images/test", "--masks", "data/masks/all/test",
+                                                  "--output_dir", "ctx_translate"] + common, in: scratch.url)
+        #expect(translated.status == 0 && translated.stderr.contains("stands for its neighbours"), "\(translated.stderr)")
+        let synthesized = try SegMaDiffBinary.run(["synthesize", "--seg_dir", "data/masks", "--split", "train", "--output_dir", "ctx_synth",
+                                                   "--count", "2"] + common, in: scratch.url)
+        #expect(synthesized.status == 0, "\(synthesized.stderr)")
     }
 
     @Test func contextSlicesWithoutSlicesCSVIsOneLineNamingTheFileAndTheFix() throws {
@@ -120,6 +130,13 @@ import Training
         #expect(try card("prev").conditionOnPreviousSlice == true && card("plain").conditionOnPreviousSlice == nil)
         // The image, its mask, the previous slice's image and whether there is one.
         #expect(try inChannels("prev") == 4)
+
+        let orphan = try train("orphan", ["--previous_slice_noise", "0.5"])
+        #expect(orphan.status == 2 && orphan.stderr.contains("--previous_slice_noise 0.5 spoils the previous slice"), "\(orphan.stderr)")
+        let spoilt = try train("spoilt", ["--condition_on_previous_slice", "--previous_slice_noise", "0.5"])
+        #expect(try spoilt.status == 0 && card("spoilt").previousSliceNoise == 0.5, "\(spoilt.stderr)")
+        let spoiltVolume = try sampleVolume("spoilt", "seg.nii.gz", "out/spoilt.nii")
+        #expect(spoiltVolume.status == 0, "\(spoiltVolume.stderr)")
 
         // Independent noise, one slice per batch: a slice's own noise and labels are all that differ.
         let flags = ["--slice_noise_correlation", "0", "--eval_batch_size", "1"]

@@ -101,6 +101,25 @@ struct SliceContextTests {
         #expect(dropped > 0 && dropped < masks.shape[0])
     }
 
+    /// `previousSliceNoise`: the previous slice's image arrives with Gaussian noise of that σ, the
+    /// presence flag and the rows without a previous slice as they were.
+    @Test func previousSliceNoiseSpoilsOnlyThePreviousImage() throws {
+        let summary = try importVolume()
+        let clean = try Dataset.open(options(summary, SliceConditioning(previousSlice: true)))
+        let noisy = try Dataset.open(options(summary, SliceConditioning(previousSlice: true, previousSliceNoise: 0.5)))
+        let batch = { (data: Dataset) in try #require(try Loader(data, split: .train, options: LoaderOptions(batchSize: 64, shuffle: false)).next()?.masks) }
+        let a = try batch(clean), b = try batch(noisy)
+        #expect(a.shape == b.shape && a.shape[1] == 3)
+        let flag = a.narrowed(dim: 1, start: 2, length: 1)
+        #expect(b.narrowed(dim: 1, start: 2, length: 1).eq(flag).all().item == 1)
+        #expect(b.narrowed(dim: 1, start: 0, length: 1).eq(a.narrowed(dim: 1, start: 0, length: 1)).all().item == 1, "the mask is untouched")
+        let difference = (b - a).narrowed(dim: 1, start: 1, length: 1)
+        let present = flag.sum().item
+        #expect(present > 0 && (difference * (1 - flag)).abs().max().item == 0, "no noise where there is no previous slice")
+        let std = ((difference * difference).sum().item / present).squareRoot()
+        #expect(abs(std - 0.5) < 0.05, "noise std \(std)")
+    }
+
     @Test func dataWithoutSlicesCSVIsOneLineNamingTheFileAndTheFix() throws {
         let data = TestDataSet.standard(count: 2, splits: ["train", "val"])
         var options = data.options()

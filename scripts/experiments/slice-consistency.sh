@@ -2,21 +2,23 @@
 # Which way of making a volume's slices agree with their neighbours works best? On the demo's brain
 # MRI (Colin27 T1 with the AAL atlas, Debian's mricron-data): runs the demo once (its data, its model
 # and its scoring segmenter), trains the same model again with each neighbour conditioning
-# (--context_slices 1 and 2, --condition_on_previous_slice; the demo's own training command, same
-# epochs and seed, with that one flag added), then generates the whole volume from the atlas with
+# (--context_slices 1 and 2, --condition_on_previous_slice with and without --previous_slice_noise;
+# the demo's own training command, same epochs and seed, with those flags added), then generates
+# the whole volume from the atlas with
 # `sample-volume` for each model at each --slice_noise_correlation RHO, same seed and sampler, and
 # prints the mean normalised cross-correlation of neighbouring axial slices (inside the labels and
 # over whole slices) and the segmenter's mean Dice per slice (over all generated slices and over the
 # slices of the demo's test split), beside the real T1's agreement over the same slices.
 #
-#   [RHOS="0 0.5"] [VARIANTS="context1 context2 previous"] [SAMPLER=ddim] [STEPS=50] [SEED=0] \
+#   [RHOS="0 0.5"] [VARIANTS="context1 context2 previous previous-noise0.5"] [SAMPLER=ddim] [STEPS=50] [SEED=0] \
 #     [THREADS=N] [BIN=path/to/segmadiff] scripts/experiments/slice-consistency.sh [OUTPUT [DEMO FLAGS...]]
 #
 # On a machine shared with other jobs, `THREADS=1 ... OUTPUT --threads 1` (the demo flag reaches
 # every training) is much faster than the default of all cores.
 #
-# Takes about 25 minutes on 2 cores (the demo with one seed about 8, each extra model about 3, each
-# volume under a minute; the previous-slice model makes its slices one at a time). Models already
+# Takes about 35 minutes on 2 cores shared with other jobs (the demo with one seed about 8, each
+# extra model about 5, each volume about 40 seconds, the previous-slice models' 75, since they make
+# their slices one at a time). Models already
 # trained in OUTPUT are reused. BIN defaults to the release build (`swift build -c release`; the set-up,
 # `make setup`, must have been run once).
 set -euo pipefail
@@ -28,7 +30,7 @@ fi
 out=${1:-slice-consistency}
 shift || true
 read -r -a rhos <<< "${RHOS:-0 0.5}"
-read -r -a variants <<< "${VARIANTS:-context1 context2 previous}"
+read -r -a variants <<< "${VARIANTS:-context1 context2 previous previous-noise0.5}"
 sampler=${SAMPLER:-ddim}
 steps=${STEPS:-50}
 seed=${SEED:-0}
@@ -53,6 +55,7 @@ done
 flags_of() {
   case $1 in
     context*) echo "--context_slices ${1#context}" ;;
+    previous-noise*) echo "--condition_on_previous_slice --previous_slice_noise ${1#previous-noise}" ;;
     previous) echo "--condition_on_previous_slice" ;;
   esac
 }

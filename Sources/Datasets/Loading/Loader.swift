@@ -251,6 +251,13 @@ struct BatchProducer: Sendable {
                 if conditioning.previousSlice {
                     let size = dataset.options.imageSize, channels = dataset.options.imageChannels
                     previous = Tensor.stack(prepared.map { SliceConditioning.previousChannels($0.previous, imageChannels: channels, size: size) })
+                    if conditioning.previousSliceNoise > 0, let before = previous {
+                        // Drawn for the whole batch, each process keeping its rows, as the other draws are.
+                        let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0x9E7105))
+                        let noise = Tensor.randn([window.total, channels, size, size], generator: generator)
+                            .narrowed(dim: 0, start: rows.lowerBound, length: rows.count)
+                        previous = conditioning.spoiled(before, noise: noise)
+                    }
                 }
                 if let blankDropout = options.blankDropout {
                     // Its own stream, so turning it on leaves the ablation draws as they were. A

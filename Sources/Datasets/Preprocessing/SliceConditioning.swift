@@ -7,9 +7,9 @@ import Torch
 /// - **context slices** (2.5-D conditioning, `--context_slices k`): the masks of the k slices on each
 ///   side, encoded as the slice's own mask is and following it as extra channels, in slice order
 ///   (-k ... -1, then 1 ... k);
-/// - **the previous slice** (`--condition_on_previous_slice`): the image of the slice before (index
-///   - 1 along the axis; zeros where there is none) and one channel that is 1 where there is one and 0
-///   where there is not, after the masks. Training takes the real previous slice; `sample-volume`
+/// - **the previous slice** (`--condition_on_previous_slice`): the image of the slice before it along
+///   the axis (zeros where there is none) and one channel that is 1 where there is one and 0 where
+///   there is not, after the masks. Training takes the real previous slice; `sample-volume`
 ///   generates slices in order and feeds each the one it generated before.
 ///
 /// Both are fixed by training and recorded in the model's card.
@@ -17,15 +17,21 @@ public struct SliceConditioning: Sendable, Equatable {
     /// k: context slices on each side.
     public var contextSlices: Int
     public var previousSlice: Bool
+    /// σ of the Gaussian noise added to the previous slice's image (training and sampling alike), so
+    /// that the model cannot copy it and leans on its mask: the real previous slice is nearly the
+    /// slice itself, and a model that learns to copy it drifts when fed its own output.
+    public var previousSliceNoise: Double
 
-    public init(contextSlices: Int = 0, previousSlice: Bool = false) {
+    public init(contextSlices: Int = 0, previousSlice: Bool = false, previousSliceNoise: Double = 0) {
         self.contextSlices = contextSlices
         self.previousSlice = previousSlice
+        self.previousSliceNoise = previousSlice ? previousSliceNoise : 0
     }
 
     /// What a model's card says it was trained with.
     public init(card: ModelCard) {
-        self.init(contextSlices: card.contextSliceCount, previousSlice: card.seesPreviousSlice)
+        self.init(contextSlices: card.contextSliceCount, previousSlice: card.seesPreviousSlice,
+                  previousSliceNoise: card.previousSliceNoise ?? 0)
     }
 
     /// A model of independent slices.
@@ -70,6 +76,16 @@ public struct SliceConditioning: Sendable, Equatable {
         guard let image else { return Tensor.zeros([imageChannels + 1, size, size], TensorOptions(.float32)) }
         let present = Tensor.ones([1, size, size], TensorOptions(image.dtype, on: image.device))
         return Tensor.cat([image, present], dim: 0)
+    }
+
+    /// `previous` [B, C + 1, S, S] (from `previousChannels`) with `previousSliceNoise` added to the
+    /// images of the rows that have one; `noise` [B, C, S, S] standard normal.
+    public func spoiled(_ previous: Tensor, noise: Tensor) -> Tensor {
+        guard previousSliceNoise > 0 else { return previous }
+        let channels = noise.shape[1]
+        let images = previous.narrowed(dim: 1, start: 0, length: channels)
+        let present = previous.narrowed(dim: 1, start: channels, length: 1)
+        return Tensor.cat([images + noise.to(images.dtype) * present * previousSliceNoise, present], dim: 1)
     }
 
     /// The network's conditioning input: `labels` (from `labels(centre:context:encoder:)`) encoded,

@@ -46,10 +46,15 @@ struct SliceGenerator {
     func generate(_ labels: Tensor, context: Tensor? = nil, previous: [Tensor?] = [], indices: [Int]) throws -> Tensor {
         let resized = labels.unsqueezed(1).resizedLabels(height: side, width: side)
         let neighbours = context.map { $0.resizedLabels(height: side, width: side).unsqueezed(2) }
-        let before = conditioning.previousSlice
+        var before = conditioning.previousSlice
             ? Tensor.stack(indices.indices.map { row in
                 SliceConditioning.previousChannels(row < previous.count ? previous[row] : nil, imageChannels: model.imageChannels, size: side)
             }) : nil
+        if let spoilt = before, conditioning.previousSliceNoise > 0 {
+            // The noise training added to the previous slice, drawn from each slice's own stream.
+            let draws = indices.map { Tensor.randn([1, model.imageChannels, side, side], generator: noise.previousSliceNoise($0)) }
+            before = conditioning.spoiled(spoilt, noise: Tensor.cat(draws))
+        }
         let masks = conditioning.encoded(conditioning.labels(centre: resized, context: neighbours, encoder: encoder), previous: before,
                                          imageChannels: model.imageChannels, encoder: encoder)
         // A fresh wrapper per batch: its step-noise streams start again, so every batch's slices

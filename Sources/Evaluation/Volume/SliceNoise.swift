@@ -34,6 +34,9 @@ public struct SliceNoise: Sendable {
     /// The generator of slice `index`'s own step noise.
     func ownSteps(_ index: Int) -> Generator { Generator(seed: ShuffleOrder.mixed(seeds.seed, UInt64(index), 0x5EED_5A0E_D007)) }
 
+    /// The generator of the noise added to slice `index`'s previous slice (`--previous_slice_noise`).
+    func previousSliceNoise(_ index: Int) -> Generator { Generator(seed: ShuffleOrder.mixed(seeds.seed, UInt64(index), 0x5EED_5A0E_D008)) }
+
     /// sqrt(ρ)·shared (broadcast over the batch) + sqrt(1 − ρ)·own.
     func mixed(shared: Tensor, own: Tensor) -> Tensor {
         shared * correlation.squareRoot() + own * (1 - correlation).squareRoot()
