@@ -40,7 +40,6 @@ final class Job: @unchecked Sendable {
     }
 
     var state: State { lock.withLock { _state } }
-    var isFinished: Bool { lock.withLock { Self.terminal(_state) } }
     var results: Results? { lock.withLock { _results } }
     var cancelRequested: Bool { lock.withLock { _cancelRequested } }
 
