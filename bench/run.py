@@ -129,7 +129,10 @@ def main():
     # The Python side prints deprecation warnings of diffusers 0.21.4 on newer torch: not ours to fix.
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     now = datetime.datetime.now(datetime.timezone.utc)
-    stem = os.path.join(args.results, f"{now.strftime('%Y-%m-%d')}-{info['slug']}{'-quick' if args.quick else ''}")
+    # A quick or partial (--only) run gets a name of its own: it must never replace the day's full
+    # results, from which the README's table is made (bench/run.sh updates it only from those).
+    partial = "-only-" + "-".join(sorted(args.only.split(","))) if args.only else ""
+    stem = os.path.join(args.results, f"{now.strftime('%Y-%m-%d')}-{info['slug']}{'-quick' if args.quick else ''}{partial}")
     logs = stem + "-logs"          # every run's command line and output, kept beside the results
     shutil.rmtree(logs, ignore_errors=True)
     try:
