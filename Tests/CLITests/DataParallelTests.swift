@@ -63,7 +63,7 @@ import Torch
 
     /// A rank killed mid-run makes the other stop with a one-line error, not hang.
     @Test func aKilledRankEndsTheOtherWithAnError() throws {
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         func start(rank: Int) throws -> (Process, Pipe, Pipe) {
             try SegMaDiffBinary.start(flags(batch: 2, epochs: 10_000, ["--output_dir", "killed", "--save_image_epochs", "1000", "--save_model_epochs", "1000", "--dist_timeout", "5"]),
                                       in: scratch.url, environment: ["MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)", "WORLD_SIZE": "2", "RANK": "\(rank)"])
@@ -141,19 +141,6 @@ import Torch
         #expect(result.status == 2)
         #expect(result.stderr.contains("segmadiff: error: WORLD_SIZE=2 needs MASTER_ADDR"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("half").path))
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The process ids whose parent is `pid`.

@@ -31,7 +31,7 @@ final class StudioProcess {
 
     init(runs: [URL], data: URL?, host: String = "127.0.0.1", extra: [String] = []) throws {
         process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = SegMaDiffBinary.url
         process.arguments = ["studio", "--port", "0", "--host", host] + runs.flatMap { ["--runs", $0.path] }
             + (data.map { ["--data", $0.path] } ?? []) + extra
         let out = Pipe()
@@ -72,18 +72,6 @@ final class StudioProcess {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-    }
-
-    static var binary: URL {
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle.main.executableURL]
-            .compactMap { $0?.deletingLastPathComponent() }
-        for directory in candidates {
-            for folder in [directory, directory.deletingLastPathComponent()] {
-                let binary = folder.appendingPathComponent("segmadiff")
-                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-            }
-        }
-        fatalError("segmadiff binary not found beside \(candidates)")
     }
 }
 

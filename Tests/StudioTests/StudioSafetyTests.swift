@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What the studio refuses: paths out of the served folders, requests without the token off
@@ -108,7 +109,7 @@ import Testing
                                    (["--runs", tiny.runs.path, "--data", tiny.runs.path], "no masks/ folder"),
                                    (["--runs", tiny.runs.path, "--port", "\(port)"], "Address already in use")] {
             let process = Process()
-            process.executableURL = StudioProcess.binary
+            process.executableURL = SegMaDiffBinary.url
             process.arguments = ["studio"] + arguments
             let errors = Pipe()
             process.standardError = errors

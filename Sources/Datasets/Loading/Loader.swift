@@ -265,9 +265,9 @@ struct BatchProducer: Sendable {
                     // blank condition is the unguided one.
                     let generator = Generator(seed: ShuffleOrder.mixed(seed, UInt64(epoch), UInt64(index), 0xCF6D70))
                     if blankDropout.probability > 0 {
-                        let dropped = blankDropout.dropped(combined.shape[0], generator: generator, rows: rows, of: window.total).reshaped(-1, 1, 1, 1)
-                        combined = Tensor.where(dropped, Tensor.zeros(like: combined), combined)
-                        previous = previous.map { Tensor.where(dropped, Tensor.zeros(like: $0), $0) }
+                        let dropped = blankDropout.dropped(combined.shape[0], generator: generator, rows: rows, of: window.total)
+                        combined = BlankMaskDropout.blanked(combined, where: dropped)
+                        previous = previous.map { BlankMaskDropout.blanked($0, where: dropped) }
                     }
                 }
                 batch.labels = conditioning.centre(of: combined, encoder: encoder)

@@ -20,8 +20,13 @@ public struct BlankMaskDropout: Sendable {
     /// as it would be in one process.
     public func callAsFunction(_ labels: Tensor, generator: Generator, rows: Range<Int>? = nil, of total: Int? = nil) -> Tensor {
         guard probability > 0 else { return labels }
-        let dropped = self.dropped(labels.shape[0], generator: generator, rows: rows, of: total).reshaped(-1, 1, 1, 1)
-        return Tensor.where(dropped, Tensor.zeros(like: labels), labels)
+        return Self.blanked(labels, where: dropped(labels.shape[0], generator: generator, rows: rows, of: total))
+    }
+
+    /// `tensor` [B, ...] with the rows that `dropped` [B] marks set to zero.
+    public static func blanked(_ tensor: Tensor, where dropped: Tensor) -> Tensor {
+        let shape = [dropped.shape[0]] + Array(repeating: 1, count: tensor.rank - 1)
+        return Tensor.where(dropped.reshaped(shape), Tensor.zeros(like: tensor), tensor)
     }
 
     /// Which of `count` samples are dropped, [count] bool: the draws `callAsFunction` makes, for

@@ -4,19 +4,18 @@ import Foundation
 /// distribution: mean ± t(0.975, n - 1) · s / √n. With 3 seeds t is 4.30, so the interval is wide;
 /// that is the honest width of what 3 seeds can show.
 public struct TInterval: Equatable, Sendable {
-    public let values: [Double]
+    /// The per-seed values, their mean and sample standard deviation.
+    public let spread: SeedSpread
 
-    public init(_ values: [Double?]) { self.values = values.compactMap { $0 } }
+    public init(_ values: [Double?]) { spread = SeedSpread(values) }
 
-    public var count: Int { values.count }
-
-    public var mean: Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+    public var values: [Double] { spread.values }
+    public var count: Int { spread.count }
+    public var mean: Double? { spread.mean }
 
     /// Half the interval's width; nil with fewer than two values (one value has no spread).
     public var halfWidth: Double? {
-        guard let mean, count >= 2 else { return nil }
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count - 1)
-        return Self.tQuantile975(degreesOfFreedom: count - 1) * (variance / Double(count)).squareRoot()
+        spread.standardDeviation.map { Self.tQuantile975(degreesOfFreedom: count - 1) * $0 / Double(count).squareRoot() }
     }
 
     public var low: Double? { mean.flatMap { m in halfWidth.map { m - $0 } } }

@@ -1,14 +1,20 @@
 import Foundation
 
 /// Runs the `segmadiff` executable built beside the test bundle.
-struct SegMaDiffBinary {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+public struct SegMaDiffBinary {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
-    static var url: URL {
+    public static var url: URL {
         let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle.main.executableURL]
             .compactMap { $0?.deletingLastPathComponent() }
         for directory in candidates {
@@ -22,7 +28,7 @@ struct SegMaDiffBinary {
 
     /// Starts segmadiff with `arguments` in `directory` (with `environment` added to this process's);
     /// the caller waits or signals.
-    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -37,7 +43,7 @@ struct SegMaDiffBinary {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
         let (process, out, err) = try start(arguments, in: directory, environment: environment)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
