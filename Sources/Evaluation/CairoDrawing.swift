@@ -82,10 +82,15 @@ enum Cairo {
 
     /// Paints `surface` scaled into the square (x, y, side), pixels kept sharp.
     static func paint(_ context: OpaquePointer, _ surface: OpaquePointer, x: Double, y: Double, side: Double) {
-        let width = Double(cairo_image_surface_get_width(surface)), height = Double(cairo_image_surface_get_height(surface))
+        paint(context, surface, x: x, y: y, width: side, height: side)
+    }
+
+    /// Paints `surface` stretched into the rectangle (x, y, width, height), pixels kept sharp.
+    static func paint(_ context: OpaquePointer, _ surface: OpaquePointer, x: Double, y: Double, width: Double, height: Double) {
+        let pixelsWide = Double(cairo_image_surface_get_width(surface)), pixelsHigh = Double(cairo_image_surface_get_height(surface))
         cairo_save(context)
         cairo_translate(context, x, y)
-        cairo_scale(context, side / width, side / height)
+        cairo_scale(context, width / pixelsWide, height / pixelsHigh)
         cairo_set_source_surface(context, surface, 0, 0)
         cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
         cairo_paint(context)

@@ -114,22 +114,10 @@ public struct OrthogonalViewFigure {
                 case .labels: labelSurface(slice)
                 case .image(let range): greySurface(slice, range)
                 }
-                paint(context, surface, x: columnX[column], y: y, width: boxes[column].width, height: boxes[column].height)
+                Cairo.paint(context, surface, x: columnX[column], y: y, width: boxes[column].width, height: boxes[column].height)
                 cairo_surface_destroy(surface)
             }
         }
-    }
-
-    /// Paints `surface` stretched into the rectangle, pixels kept sharp.
-    private func paint(_ context: OpaquePointer, _ surface: OpaquePointer, x: Double, y: Double, width: Double, height: Double) {
-        let pixelsWide = Double(cairo_image_surface_get_width(surface)), pixelsHigh = Double(cairo_image_surface_get_height(surface))
-        cairo_save(context)
-        cairo_translate(context, x, y)
-        cairo_scale(context, width / pixelsWide, height / pixelsHigh)
-        cairo_set_source_surface(context, surface, 0, 0)
-        cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
-        cairo_paint(context)
-        cairo_restore(context)
     }
 
     private func labelSurface(_ slice: Tensor) -> OpaquePointer {
