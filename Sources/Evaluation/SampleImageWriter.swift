@@ -33,15 +33,21 @@ public struct SampleImageWriter: Sendable {
         return format == .png ? "8-bit, round(255 * clamp(x/2 + 0.5, 0, 1))" : "float32 in [0, 1] (clamp(x/2 + 0.5, 0, 1))"
     }
 
+    /// What an NPY of `image` (in the model's [-1, 1] range, any shape) holds: float32 in [0, 1], or
+    /// in the window's units.
+    public func npyValues(_ image: Tensor) -> Tensor {
+        let unit = ImageOutput.unitRange(image.to(.float32))
+        guard let window else { return unit }
+        return unit * (window.high - window.low) + window.low
+    }
+
     /// Writes one image [C, S, S] in the model's [-1, 1] range, atomically.
     public func write(_ image: Tensor, to path: String) throws {
         switch format {
         case .png:
             try ImageFile.writePNG(ImageOutput.eightBit(image.unsqueezed(0)).squeezed(0), to: path)
         case .npy:
-            var values = ImageOutput.unitRange(image.to(.float32))
-            if let window { values = values * (window.high - window.low) + window.low }
-            try ImageFile.writeNPY(values.contiguous(), to: path)
+            try ImageFile.writeNPY(npyValues(image).contiguous(), to: path)
         }
     }
 

@@ -55,7 +55,7 @@ final class GenerationEngine: @unchecked Sendable {
         }
         if job.cancelRequested { throw Cancelled() }
         let output = images.to(.float32)
-        let units = Self.units(ImageOutput.unitRange(output), normalization: model.card.normalization)
+        let units = SampleImageWriter(channels: channels, normalization: model.card.normalization).npyValues(output)
         return Job.Results(
             images: try (0..<batch).map { try Self.png(output.selected(dim: 0, index: $0)) },
             imageArrays: try (0..<batch).map { try NPYFile.encode(units.selected(dim: 0, index: $0).contiguous()) },
@@ -107,11 +107,5 @@ final class GenerationEngine: @unchecked Sendable {
         return try (0..<output.shape[0]).map {
             "data:image/png;base64," + (try png(output.selected(dim: 0, index: $0))).base64EncodedString()
         }
-    }
-
-    /// [0, 1] values in the data's own units, as eval_many's NPY files hold them.
-    static func units(_ unit: Tensor, normalization: IntensityNormalization) -> Tensor {
-        guard case .window(let low, let high) = normalization else { return unit }
-        return unit * (high - low) + low
     }
 }
