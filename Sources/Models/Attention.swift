@@ -28,7 +28,11 @@ final class Attention: Module {
         let attended = Tensor.scaledDotProductAttention(
             query: splitHeads(query(tokens)), key: splitHeads(key(tokens)), value: splitHeads(value(tokens)))
         let merged = attended.transposed(1, 2).reshaped(b, h * w, c)
-        let out = output(merged).transposed(1, 2).reshaped(b, c, h, w) + x
+        // Back to [B, C, H, W] in x's layout: the transposed view has channels-last strides, which
+        // the sum would inherit, and a standard-layout model would pay for them in every later
+        // convolution (converting its weights to channels-last and its weight gradients back).
+        let layout: MemoryFormat = x.isContiguous(.contiguous) ? .contiguous : .channelsLast
+        let out = output(merged).transposed(1, 2).reshaped(b, c, h, w).contiguous(layout) + x
         return outputScale == 1 ? out : out / outputScale
     }
 
