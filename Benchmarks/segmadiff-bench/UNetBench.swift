@@ -8,8 +8,9 @@ import Torch
 enum UNetBench {
     /// With `bf16`, forward and loss run under bf16 autocast (`--mixed_precision bf16`).
     /// `channels`: the U-Net's block_out_channels (default: the full-size model's).
+    /// `profile`: a path for a Chrome trace of the timed training steps (bench/profile_table.py).
     static func run(size: Int, batch: Int, steps: Int, threads: Int, bf16: Bool = false,
-                    channels: [Int] = [128, 128, 256, 256, 512, 512]) -> [String: Any] {
+                    channels: [Int] = [128, 128, 256, 256, 512, 512], profile: String? = nil) -> [String: Any] {
         Engine.threads = threads
         Engine.manualSeed(0)
         let config = UNetConfig.segmadiff(sampleSize: size, inChannels: 2, outChannels: 1, blockOutChannels: channels)
@@ -21,7 +22,7 @@ enum UNetBench {
         let x0 = Tensor.randn([batch, 1, size, size])
         let seg = Tensor.randint(0, 4, [batch, 1, size, size]).to(.float32) / 3
 
-        let train = timings(steps) {
+        let trainStep = {
             let noise = Tensor.randn(like: x0)
             let t = Tensor.randint(0, 1000, [batch])
             let alpha = alphasCumprod.indexSelect(dim: 0, index: t).reshaped(batch, 1, 1, 1)
@@ -31,11 +32,12 @@ enum UNetBench {
             if bf16 { Engine.setAutocast(false) }
             let loss = predicted.to(.float32).mseLoss(noise)
             loss.backward()
-            clipGradNorm(parameters.map(\.tensor), maxNorm: 1.0)
-            optimizer.step()
+            optimizer.step(clip: GradientClip(parameters.map(\.tensor), maxNorm: 1.0))
             optimizer.zeroGrad()
             if bf16 { Engine.clearAutocastCache() }
         }
+        let train = timings(steps, trainStep)
+        if let profile { Engine.profiled(to: profile) { for _ in 0..<steps { trainStep() } } }
         let x = Tensor.randn([batch, 1, size, size])
         let timesteps = Tensor.full([batch], 500, TensorOptions(.int64))
         let eval = timings(steps) {

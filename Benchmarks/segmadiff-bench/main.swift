@@ -16,6 +16,11 @@ func listOption(_ name: String, _ fallback: [Int]) -> [Int] {
     return values.isEmpty ? fallback : values
 }
 
+func stringOption(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
 /// One JSON line, with what decides the speed of the machine's kernels: libtorch's version and the cores.
 func emit(_ result: [String: Any]) {
     var result = result
@@ -31,17 +36,17 @@ case "ops":
 case "unet":
     emit(UNetBench.run(size: option("--size", 64), batch: option("--batch", 2), steps: option("--steps", 5),
                        threads: option("--threads", 2), bf16: arguments.contains("--bf16"),
-                       channels: listOption("--channels", [128, 128, 256, 256, 512, 512])))
+                       channels: listOption("--channels", [128, 128, 256, 256, 512, 512]),
+                       profile: stringOption("--profile")))
 case "scan":
     emit(ScanBench.run(batch: option("--batch", 4), channels: option("--channels", 1024), states: option("--states", 16), size: option("--size", 8), steps: option("--steps", 5), threads: option("--threads", 2)))
 case "data":
-    let folderIndex = arguments.firstIndex(of: "--folder").map { $0 + 1 }
-    let folder = folderIndex.flatMap { $0 < arguments.count ? arguments[$0] : nil } ?? NSTemporaryDirectory() + "segmadiff-data-bench"
+    let folder = stringOption("--folder") ?? NSTemporaryDirectory() + "segmadiff-data-bench"
     emit(DataBench.run(folder: folder, count: option("--count", 200), source: option("--source", 512), size: option("--size", 256), batch: option("--batch", 16), epochs: option("--epochs", 2), threads: option("--threads", ProcessInfo.processInfo.activeProcessorCount)))
 case "checkpoint":
     // --way former|streamed|raw; --folder on the disk to measure.
-    let way = arguments.firstIndex(of: "--way").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "streamed"
-    let folder = arguments.firstIndex(of: "--folder").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? NSTemporaryDirectory() + "segmadiff-checkpoint-bench"
+    let way = stringOption("--way") ?? "streamed"
+    let folder = stringOption("--folder") ?? NSTemporaryDirectory() + "segmadiff-checkpoint-bench"
     emit(CheckpointBench.run(way: way, folder: folder, repeats: option("--repeats", 3)))
 default:
     FileHandle.standardError.write(Data("usage: segmadiff-bench ops|unet|scan|data|checkpoint [options] (see bench/rows.py)\n".utf8))

@@ -129,4 +129,12 @@ public enum Engine {
 
     /// Drops autocast's cached low-precision weight copies (call after each optimizer step).
     public static func clearAutocastCache() { ct_autocast_clear_cache() }
+
+    /// Records every op libtorch runs while `body` runs and writes them to `path` as a Chrome
+    /// trace (bench/profile_table.py sums it per op).
+    public static func profiled<T>(to path: String, _ body: () throws -> T) rethrows -> T {
+        check("profile", ct_profile_start(path))
+        defer { check("profile", ct_profile_stop()) }
+        return try body()
+    }
 }

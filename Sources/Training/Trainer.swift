@@ -299,14 +299,14 @@ final class TrainingSession {
     private func step(_ batch: Batch) throws -> (loss: Double, gradNorm: Double, lr: Double) {
         if loopThreads == nil { recordLoopThreads() }
         let lossValue = try forwardBackward(batch)
-        let norm = clipGradNorm(trainable, maxNorm: 1.0)
+        let clip = GradientClip(trainable, maxNorm: 1.0)
         let lr = schedule.learningRate(atStep: globalStep)
-        optimizer.step(learningRate: lr)
+        optimizer.step(learningRate: lr, clip: clip)
         optimizer.zeroGrad()
         if options.bf16 { Engine.clearAutocastCache() }
         ema?.update(trainable)
         globalStep += 1
-        return (lossValue, norm.item, lr)
+        return (lossValue, clip.norm.item, lr)
     }
 
     /// The team size the step's ops get, in train.log; a loop on fewer threads than configured

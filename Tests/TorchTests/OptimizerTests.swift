@@ -43,6 +43,36 @@ private final class TinyNet: Module {
         #expect(Swift.abs(g[0] - 0.6) < 1e-5 && Swift.abs(g[1] - 0.8) < 1e-5)
     }
 
+    /// Clipping inside the update moves the weights as clipping the gradients first does.
+    @Test func clippingInsideTheUpdateMatchesClippingFirst() {
+        func trained(fused: Bool) -> (weights: [Float], norm: Double) {
+            Engine.manualSeed(1)
+            let net = TinyNet()
+            net.setRequiresGrad(true)
+            let optimizer = AdamW(net.namedParameters())
+            let x = Tensor.randn([2, 2, 8, 8])
+            var norm = 0.0
+            for _ in 0..<3 {
+                (net(x) * 100).squared().mean().backward()      // a norm far above the limit
+                if fused {
+                    let clip = GradientClip(net.parameters(), maxNorm: 1.0)
+                    optimizer.step(clip: clip)
+                    norm = clip.norm.item
+                } else {
+                    norm = clipGradNorm(net.parameters(), maxNorm: 1.0).item
+                    optimizer.step()
+                }
+                optimizer.zeroGrad()
+            }
+            return (net.parameters().flatMap { $0.scalars(as: Float.self) }, norm)
+        }
+        let first = trained(fused: false), inside = trained(fused: true)
+        #expect(first.norm > 10)
+        #expect(Swift.abs(inside.norm - first.norm) <= 1e-5 * first.norm)
+        let gap = zip(first.weights, inside.weights).map { Swift.abs($0 - $1) }.max()!
+        #expect(gap < 1e-6, "largest difference \(gap)")
+    }
+
     @Test func adamStateRoundTrips() throws {
         let p = Tensor([1, 2] as [Float])
         p.requiresGrad = true

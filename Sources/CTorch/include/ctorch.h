@@ -159,16 +159,25 @@ int32_t ct_cuda_device_count(void);
 ct_error ct_cuda_synchronize(int32_t device_index);
 ct_error ct_set_autocast(int32_t device_type, bool enabled, int32_t dtype);
 void ct_autocast_clear_cache(void);
+// Records every op libtorch runs (name, thread, start, duration) until ct_profile_stop, which
+// writes them to `path` as a Chrome trace.
+ct_error ct_profile_start(const char *path);
+ct_error ct_profile_stop(void);
 
 // ---- optimisation --------------------------------------------------------------------------------
 // One fused AdamW update over n parameters (torch.optim.AdamW(fused=True)); `steps` are float32
-// scalars, advanced by one here before the update (the kernel itself only reads them).
+// scalars, advanced by one here before the update (the kernel itself only reads them). A
+// `grad_divisor` (0-d float32, may be null) divides every gradient inside the update.
 ct_error ct_fused_adamw(const ct_tensor *params, const ct_tensor *grads, const ct_tensor *exp_avgs,
                         const ct_tensor *exp_avg_sqs, const ct_tensor *steps, int64_t n, double lr,
-                        double beta1, double beta2, double weight_decay, double eps);
+                        double beta1, double beta2, double weight_decay, double eps, ct_tensor grad_divisor);
 // Scales the gradients of `params` so that their global L2 norm is at most max_norm (as
 // torch.nn.utils.clip_grad_norm_); *total receives the norm before clipping as a 0-d tensor.
 ct_error ct_clip_grad_norm(ct_tensor *total, const ct_tensor *params, int64_t n, double max_norm);
+// The same norm, and the divisor that clipping amounts to (1 / the factor above), for
+// ct_fused_adamw to apply inside its update; the gradients are left as they are.
+ct_error ct_grad_clip_divisor(ct_tensor *total, ct_tensor *divisor, const ct_tensor *params, int64_t n,
+                              double max_norm);
 // a[i] += alpha * b[i]; a[i] *= s; a[i] = lerp(a[i], b[i], w) — in place over lists.
 ct_error ct_foreach_add_(const ct_tensor *a, const ct_tensor *b, int64_t n, double alpha);
 ct_error ct_foreach_mul_scalar_(const ct_tensor *a, int64_t n, double s);

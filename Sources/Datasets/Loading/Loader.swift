@@ -88,7 +88,6 @@ public final class Loader: @unchecked Sendable {
         self.options = options
         samples = dataset.samples(split)
         cache = options.cacheSamples ? SampleCache() : nil
-        MemoryReuse.enabled
         self.state = state ?? LoaderState(seed: options.seed)
     }
 

@@ -49,10 +49,6 @@ int ic_encode_png(const void *pixels, int32_t width, int32_t height, int32_t cha
 int ic_encode_jpeg(const uint8_t *pixels, int32_t width, int32_t height, int32_t channels, int32_t quality,
                    void **out, size_t *out_size, char *error, size_t error_size);
 
-/// Lets the C allocator keep large freed blocks for reuse instead of returning each to the system
-/// (see Datasets' MemoryReuse). A no-op where the allocator is not glibc's.
-void ic_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
-
 /// Reads a file through zlib (gzip-compressed files are inflated, others read as they are), but at
 /// most `limit` bytes: the caller derives the limit from the header, so a small .gz that inflates
 /// to terabytes (a gzip bomb) costs no more memory than the volume its header describes.
