@@ -71,9 +71,10 @@ enum ScanBench {
     }
 }
 
-/// Seconds of each of `steps` runs of `body`, after one untimed warm-up run.
+/// Seconds of each of `steps` runs of `body` after three untimed runs (as bench/reference/unet_bench.py): the first
+/// runs also create oneDNN's kernels and warm the allocator.
 func timings(_ steps: Int, _ body: () -> Void) -> [Double] {
-    body()
+    for _ in 0..<3 { body() }
     return (0..<steps).map { _ in
         let start = DispatchTime.now().uptimeNanoseconds
         body()

@@ -1,6 +1,6 @@
 """The SegMaDiff U-Net in the Python reference stack (diffusers 0.21.4 + scripts/reference/mdformer.py),
 timed as Benchmarks/segmadiff-bench's `unet`: the median of --steps training steps (add_noise, forward,
-MSE, backward, clip 1.0, AdamW) and of --steps U-Net evaluations without gradients, after one warm-up.
+MSE, backward, clip 1.0, AdamW) and of --steps U-Net evaluations without gradients, after three warm-ups (as segmadiff-bench).
 --bf16: forward under torch.autocast("cpu", bfloat16) and AdamW(fused=True), what a Python user
 switches on for bf16.
 Usage: unet_bench.py --size 64 --batch 2 --channels 128,128,256,256,512,512 --steps 5 --threads 2 [--bf16]"""
@@ -19,6 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..", "..", "scripts", "reference")]
 from facts import cpu_facts  # noqa: E402
 from mdformer import build_unet  # noqa: E402
+
+
+WARM_UP = 3
 
 
 def main():
@@ -61,7 +64,10 @@ def main():
             model(torch.cat([x, seg], 1), timesteps)
 
     def timings(body):
-        body()                           # warm-up, untimed
+        # Untimed warm-up: the first steps also create oneDNN's kernels and grow the heap (glibc
+        # raises its mmap threshold only as big blocks are freed), which one step does not finish.
+        for _ in range(WARM_UP):
+            body()
         times = []
         for _ in range(args.steps):
             start = time.perf_counter()
