@@ -149,6 +149,7 @@ final class TrainingSession {
         schedule = CosineWarmupSchedule(baseLearningRate: options.learningRate, warmupSteps: options.warmupSteps,
                                         totalSteps: trainLoader.batchesPerEpoch * options.epochs)
         (epoch, batchInEpoch, globalStep) = (0, 0, 0)
+        if resumed == nil, lock != nil { try EarlierRunLogs.setAside(in: folder) }
         log = group?.isMain ?? true ? try RunLog(folder: folder) : nil
 
         if let (state, tensors) = resumed { try restore(state, tensors) }

@@ -140,4 +140,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("again/best.json").path))
         #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("again/best").path))
     }
+
+    /// The overwritten run's logs move to logs/earlier/<time>/ whole; the new run's logs hold only its own.
+    @Test func aFreshStartSetsTheEarlierRunsLogsAside() throws {
+        let first = try SegMaDiffBinary.run(flags(["--output_dir", "logs-again"], epochs: 1), in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let logs = scratch.url.appendingPathComponent("logs-again/logs")
+        let files = FileManager.default
+        let before = try files.contentsOfDirectory(atPath: logs.path).sorted()
+        #expect(before.contains("validation.jsonl") && before.contains("train.log") && before.contains { $0.hasPrefix("events.out.tfevents") })
+        let again = try SegMaDiffBinary.run(flags(["--output_dir", "logs-again", "--overwrite", "--val_every_epochs", "0"], epochs: 1), in: scratch.url)
+        #expect(again.status == 0, "\(again.stderr)")
+        let earlier = try files.contentsOfDirectory(atPath: logs.appendingPathComponent("earlier").path)
+        #expect(earlier.count == 1)
+        let setAside = try files.contentsOfDirectory(atPath: logs.appendingPathComponent("earlier/\(earlier[0])").path).sorted()
+        #expect(setAside == before, "\(setAside) against \(before)")
+        let now = try files.contentsOfDirectory(atPath: logs.path)
+        #expect(!now.contains("validation.jsonl"))
+        #expect(now.filter { $0.hasPrefix("events.out.tfevents") }.count == 1)
+        let text = try String(contentsOf: logs.appendingPathComponent("train.log"), encoding: .utf8)
+        #expect(text.components(separatedBy: "memory: this run needs").count == 2, "\(text)")
+    }
 }
