@@ -80,7 +80,8 @@ public final class AdamW {
 }
 
 /// Gradient clipping to a global L2 norm, left for AdamW.step to apply inside its update: clipping
-/// in place costs a read and a write of every gradient (1.4 GB for the full-size model per step).
+/// in place costs a read and a write of every gradient (0.9 GB of memory traffic per step for the
+/// full-size model).
 public struct GradientClip {
     /// The gradients' global L2 norm before clipping (a 0-d tensor).
     public let norm: Tensor
