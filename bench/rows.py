@@ -98,7 +98,7 @@ def measurements(s: Setup):
             Row("bf16: one U-Net evaluation (Python: autocast bf16)", "s",
                 key("ref_bf16", "unet_eval_s"), key("seg_bf16", "unet_eval_s")),
         ]
-    out.append(Measurement("unet", "in-process", sides, rows, s.runs, estimate_s=90 if s.bf16 else 50))
+    out.append(Measurement("unet", "in-process", sides, rows, s.runs, estimate_s=105 if s.bf16 else 60))
 
     scan = ["--batch", "4", "--channels", "1024", "--states", "16", "--size", "8", "--steps", "1" if s.quick else "5",
             "--threads", threads]

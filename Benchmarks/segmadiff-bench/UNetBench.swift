@@ -71,10 +71,10 @@ enum ScanBench {
     }
 }
 
-/// Seconds of each of `steps` runs of `body` after three untimed runs (as bench/reference/unet_bench.py): the first
+/// Seconds of each of `steps` runs of `body` after five untimed runs (as bench/reference/unet_bench.py): the first
 /// runs also create oneDNN's kernels and warm the allocator.
 func timings(_ steps: Int, _ body: () -> Void) -> [Double] {
-    for _ in 0..<3 { body() }
+    for _ in 0..<5 { body() }
     return (0..<steps).map { _ in
         let start = DispatchTime.now().uptimeNanoseconds
         body()

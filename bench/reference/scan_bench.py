@@ -44,10 +44,10 @@ def step():
 
 
 times = []
-for i in range(args.steps + 3):      # the first three runs are an untimed warm-up, as segmadiff-bench's
+for i in range(args.steps + 5):      # the first five runs are an untimed warm-up, as segmadiff-bench's
     start = time.perf_counter()
     step()
-    if i >= 3:
+    if i >= 5:
         times.append(time.perf_counter() - start)
 print(json.dumps({"impl": "reference", "batch": args.batch, "channels": args.channels, "states": args.states,
                   "size": args.size, "scan_fwd_bwd_s": statistics.median(times), **cpu_facts(args.threads)}))
