@@ -108,16 +108,9 @@ import Testing
                                    (["--runs", tiny.runs.path, "--host", "1.2.3"], "--host 1.2.3"),
                                    (["--runs", tiny.runs.path, "--data", tiny.runs.path], "no masks/ folder"),
                                    (["--runs", tiny.runs.path, "--port", "\(port)"], "Address already in use")] {
-            let process = Process()
-            process.executableURL = SegMaDiffBinary.url
-            process.arguments = ["studio"] + arguments
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 2, "\(arguments): \(text)")
+            let result = try SegMaDiffBinary.run(["studio"] + arguments, in: tiny.scratch.url)
+            let text = result.stderr
+            #expect(result.status == 2, "\(arguments): \(text)")
             #expect(text.hasPrefix("segmadiff: error: ") && text.contains(words) && text.split(separator: "\n").count == 1, "\(text)")
         }
     }
