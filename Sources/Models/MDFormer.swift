@@ -25,6 +25,8 @@ public final class MDFormer: Module {
     let expanded: Int
     /// Non-persistent buffer [E, 1, k, k]: never saved, kept in the dtype and device of the model.
     var highpass: Tensor
+    /// `highpass` cut to the last map size seen (see `highpassKernel(matching:)`).
+    private var highpassCut: Tensor?
 
     public init(channels: Int, config: MDFormerConfig) {
         let e = config.expand * channels, n = config.dState
@@ -90,10 +92,23 @@ public final class MDFormer: Module {
         return (v * dytAlpha).tanh() * dytWeight.reshaped(1, -1, 1, 1) + dytBias.reshaped(1, -1, 1, 1)
     }
 
-    /// The kernel in `v`'s dtype and device, converted once after the model moves, not per call.
-    private func highpassKernel(matching v: Tensor) -> Tensor {
+    /// The kernel in `v`'s dtype and device, converted once after the model moves, not per call, and
+    /// cut to the part that can reach `v`: on an H x W map with zero padding k/2, a tap further than
+    /// max(H, W) - 1 from the centre only ever meets padding. The mid block's map is often much smaller
+    /// than the kernel (2 x 2 against 15 x 15 for a 64 px input), so the cut keeps the same sums and
+    /// skips the zeros (exactly: the dropped terms are products with padding).
+    func highpassKernel(matching v: Tensor) -> Tensor {
         if highpass.dtype != v.dtype || highpass.device != v.device { moveBuffers(to: TensorOptions(v.dtype, on: v.device)) }
-        return highpass
+        let size = highpass.shape[3]
+        let reach = 2 * max(v.shape[2], v.shape[3]) - 1
+        guard size % 2 == 1, reach < size else { return highpass }
+        if let cut = highpassCut, cut.shape[3] == reach, cut.dtype == highpass.dtype, cut.device == highpass.device {
+            return cut
+        }
+        let start = (size - reach) / 2
+        let cut = highpass.narrowed(dim: 2, start: start, length: reach).narrowed(dim: 3, start: start, length: reach).contiguous()
+        highpassCut = cut
+        return cut
     }
 
     /// Moves the buffer with the parameters (the float64 master is recomputed, so no precision is lost).

@@ -89,4 +89,20 @@ import Torch
         let y = withNoGrad { model(x, timesteps: Tensor(scalar: Int64(10))) }
         #expect(y.dtype == .float64 && y.shape == [1, 1, 16, 16])
     }
+
+    /// The high-pass kernel is cut to the taps that can reach the map; the sums are those of the whole
+    /// 15 x 15 kernel on every map, smaller than it, wider than tall, and large enough to need it all.
+    @Test(arguments: [(1, 1), (2, 2), (3, 5), (4, 4), (8, 8), (20, 20)])
+    func cutHighPassKernelGivesTheWholeKernelsSums(height: Int, width: Int) {
+        let block = MDFormer(channels: 4, config: MDFormerConfig(variant: .reference))
+        let v = Tensor.randn([2, 8, height, width], TensorOptions(.float64))
+        block.moveBuffers(to: TensorOptions(.float64))
+        let whole = block.highpass
+        let cut = block.highpassKernel(matching: v)
+        #expect(cut.shape[3] == min(15, 2 * max(height, width) - 1))
+        let expected = v.conv2d(weight: whole, bias: nil, padding: 7, groups: 8)
+        let got = v.conv2d(weight: cut, bias: nil, padding: cut.shape[3] / 2, groups: 8)
+        #expect(got.shape == expected.shape)
+        #expect((got - expected).abs().max().item < 1e-12)
+    }
 }
