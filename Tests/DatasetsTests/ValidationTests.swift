@@ -67,7 +67,7 @@ struct ValidationTests {
         let data = TestDataSet.standard()
         data.addMask("val", "case_03.png", label: 7)
         expectError(data, data.options(classes: 3),
-                    "\(data.masks)/all/val/case_03.png has label 7, but --num_segmentation_classes is 3 (labels 0-2)")
+                    "\(data.masks)/all/val/case_03.png has label 7, but --num_segmentation_classes is 3 (labels 0-2); pass --num_segmentation_classes 8 or correct the mask")
     }
 
     @Test func emptySplit() {

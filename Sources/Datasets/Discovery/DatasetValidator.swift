@@ -66,7 +66,7 @@ enum DatasetValidator {
             let low = Int(labels.min().item), high = Int(labels.max().item)
             if low < 0 { throw DataError("\(path) has label \(low); labels must be 0 or more") }
             if let classes = options.segmentationClasses, high >= classes {
-                throw DataError("\(path) has label \(high), but --num_segmentation_classes is \(classes) (labels 0-\(classes - 1))")
+                throw DataError("\(path) has label \(high), but --num_segmentation_classes is \(classes) (labels 0-\(classes - 1)); pass --num_segmentation_classes \(high + 1) or correct the mask")
             }
             return labels
         }
