@@ -102,9 +102,7 @@ public final class MDFormer: Module {
         let size = highpass.shape[3]
         let reach = 2 * max(v.shape[2], v.shape[3]) - 1
         guard size % 2 == 1, reach < size else { return highpass }
-        if let cut = highpassCut, cut.shape[3] == reach, cut.dtype == highpass.dtype, cut.device == highpass.device {
-            return cut
-        }
+        if let cut = highpassCut, cut.shape[3] == reach { return cut }
         let start = (size - reach) / 2
         let cut = highpass.narrowed(dim: 2, start: start, length: reach).narrowed(dim: 3, start: start, length: reach).contiguous()
         highpassCut = cut
@@ -116,5 +114,6 @@ public final class MDFormer: Module {
         let fresh = HighPassKernel.depthwise(channels: expanded, size: config.highpassKernelSize,
                                              sigma: config.highpassSigma, centred: config.variant != .reference)
         highpass = fresh.to(options)
+        highpassCut = nil
     }
 }
